@@ -1,0 +1,76 @@
+/*-------------------------------------------------------------------------
+ *
+ * racing.c
+ *	  Module entry point of the racing extension: defines the GUCs of the
+ *	  load path and calls the initialisation of the modules that need
+ *	  shared memory or background workers.
+ *
+ * Loaded by shared_preload_libraries the module requests shared memory
+ * and registers its workers; loaded on first use instead (CREATE
+ * EXTENSION without preloading) it only defines its GUCs, and the
+ * functions that need shared memory fall back to the tables.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
+
+#include "racing.h"
+
+PG_MODULE_MAGIC;
+
+double		racing_quality_threshold = 0.9;
+bool		racing_quality_strict = false;
+int			racing_progress_rows = 10000;
+char	   *racing_fallback_encoding = NULL;
+bool		racing_preloaded = false;
+
+void		_PG_init(void);
+
+/*
+ * Module load callback.
+ */
+void
+_PG_init(void)
+{
+	racing_preloaded = process_shared_preload_libraries_in_progress;
+
+	DefineCustomRealVariable("racing.quality_threshold",
+							 "Batch quality score below which a load warns.",
+							 "The score is the mean of completeness, validity, consistency and timeliness, each a share from 0 to 1.",
+							 &racing_quality_threshold,
+							 0.9, 0.0, 1.0,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("racing.quality_strict",
+							 "Fail a load whose quality score is below racing.quality_threshold.",
+							 NULL,
+							 &racing_quality_strict,
+							 false,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("racing.progress_rows",
+							"Report load progress every this many rows (0 turns reports off).",
+							"Progress goes to the racing.load_progress view and, at NOTICE level, to the client.",
+							&racing_progress_rows,
+							10000, 0, INT_MAX,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("racing.fallback_encoding",
+							   "Encoding to transcode rows from when they are not valid UTF-8.",
+							   "Empty (the default) quarantines such rows; WIN1252 or LATIN1 transcodes them from that encoding.",
+							   &racing_fallback_encoding,
+							   "",
+							   PGC_USERSET, 0,
+							   NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("racing");
+}
