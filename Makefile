@@ -47,7 +47,7 @@ endif
 
 $(DATA_built): $(sort $(wildcard src/sql/*.sql)) racing.control
 	@echo "-- racing $(EXTVERSION): generated from src/sql/*.sql, do not edit" > $@
-	@echo '\echo Use "CREATE EXTENSION racing" to load this file. \quit' >> $@
+	@printf '%s\n' '\echo Use "CREATE EXTENSION racing" to load this file. \quit' >> $@
 	cat $(sort $(wildcard src/sql/*.sql)) >> $@
 
 .PHONY: test demo deps

@@ -1497,7 +1497,7 @@ load_batch_finish(LoadBatch *batch)
 
 	if (SPI_execute_with_args("SELECT quality_score FROM racing.batch_quality"
 							  " WHERE batch_id = $1", 1, types, values, NULL,
-							  true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+							  false, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "racing: no quality row for batch %lld",
 			 (long long) batch->batch_id);
 	quality = DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[0],
@@ -1527,7 +1527,7 @@ load_batch_report(LoadBatch *batch, FunctionCallInfo fcinfo)
 
 	values[0] = Int64GetDatum(batch->batch_id);
 	if (SPI_execute_with_args("SELECT * FROM racing.load_report WHERE batch_id = $1",
-							  1, types, values, NULL, true, 1) != SPI_OK_SELECT ||
+							  1, types, values, NULL, false, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "racing: no report for batch %lld",
 			 (long long) batch->batch_id);

@@ -42,7 +42,7 @@ _PG_init(void)
 
 	DefineCustomRealVariable("racing.quality_threshold",
 							 "Batch quality score below which a load warns.",
-							 "The score is the mean of completeness, validity, consistency and timeliness, each a share from 0 to 1.",
+							 "The score is the mean of completeness, validity and consistency, each a share from 0 to 1 (see racing.batch_quality).",
 							 &racing_quality_threshold,
 							 0.9, 0.0, 1.0,
 							 PGC_USERSET, 0,

@@ -23,6 +23,7 @@ COMMENT ON FUNCTION racing.canonical_course(text) IS
 CREATE FUNCTION racing._course_id(alias text, region text)
 RETURNS int LANGUAGE plpgsql AS
 $$
+#variable_conflict use_column
 DECLARE
 	id int;
 BEGIN
@@ -46,6 +47,7 @@ CREATE FUNCTION racing._horse_id(name text, sex text, sire text, dam text,
 								 damsire text, rp_id bigint)
 RETURNS bigint LANGUAGE plpgsql AS
 $$
+#variable_conflict use_column
 DECLARE
 	id bigint;
 BEGIN
@@ -73,6 +75,7 @@ $$;
 CREATE FUNCTION racing._person_id(tab text, name text, ext_id bigint)
 RETURNS bigint LANGUAGE plpgsql AS
 $$
+#variable_conflict use_column
 DECLARE
 	id bigint;
 BEGIN
@@ -102,6 +105,7 @@ CREATE FUNCTION racing._track_id(alias text, length_miles double precision,
 								 surface text)
 RETURNS bigint LANGUAGE plpgsql AS
 $$
+#variable_conflict use_column
 DECLARE
 	id int;
 BEGIN
@@ -153,6 +157,7 @@ CREATE FUNCTION racing._upsert_race(
 	ran int, status text, rp_race_id bigint, batch_id bigint)
 RETURNS bigint LANGUAGE plpgsql AS
 $$
+#variable_conflict use_column
 DECLARE
 	id bigint;
 BEGIN
@@ -216,6 +221,7 @@ CREATE FUNCTION racing._upsert_nascar_race(
 	nascar_race_id bigint, batch_id bigint)
 RETURNS bigint LANGUAGE plpgsql AS
 $$
+#variable_conflict use_column
 DECLARE
 	id bigint;
 	ttype text;
@@ -299,7 +305,7 @@ CREATE TRIGGER nascar_entry_validate BEFORE INSERT OR UPDATE ON racing.nascar_en
 
 CREATE VIEW racing.batch_quality AS
 SELECT q.*,
-	   (q.completeness + q.validity + q.consistency + q.timeliness) / 4 AS quality_score
+	   (q.completeness + q.validity + q.consistency) / 3 AS quality_score
 FROM (
 	SELECT b.batch_id, b.sport, b.source, b.started_at,
 		   CASE WHEN b.fields_expected > 0
@@ -312,7 +318,7 @@ FROM (
 				THEN 1 - b.rows_late::float8 / b.rows_stored ELSE 1 END AS timeliness
 	FROM racing.batch b) q;
 COMMENT ON VIEW racing.batch_quality IS
-'Data quality of each batch as shares from 0 to 1: completeness (filled values among recognised columns), validity (rows not quarantined), consistency (races whose rows agree), timeliness (stored rows that are not late history), and their mean, quality_score.';
+'Data quality of each batch as shares from 0 to 1: completeness (filled values among recognised columns), validity (rows not quarantined), consistency (races whose rows agree), timeliness (stored rows that are not late-arriving history: races older than the newest result stored before the batch).  quality_score is the mean of completeness, validity and consistency, the shares that describe the input itself; timeliness describes the order of arrival, which a deliberate backfill makes low, so it is reported but not scored.';
 
 CREATE VIEW racing.load_report AS
 SELECT b.batch_id, b.sport, b.format, b.source, b.rows_read, b.rows_stored,
@@ -389,6 +395,7 @@ CREATE FUNCTION racing.load_inbox(format text, source text DEFAULT 'inbox',
 RETURNS racing.load_report
 LANGUAGE plpgsql AS
 $$
+#variable_conflict use_column
 DECLARE
 	data bytea;
 	report racing.load_report;
