@@ -192,6 +192,13 @@ typedef struct LoadBatch
 	List	   *pending;
 	int			npending;
 
+	/*
+	 * Result columns the input does not carry at all (a results file
+	 * without a prize column, say): an update keeps their stored values.
+	 * Readers set these after load_batch_begin().
+	 */
+	bool		absent[LOAD_MAX_COLS];
+
 	/* name -> id caches of the dimension tables */
 	HTAB	   *dim_cache;
 } LoadBatch;

@@ -821,7 +821,7 @@ build_upsert_sql(const char *table, const char *conflict,
 	/* the merged value of each column, used in SET and in WHERE */
 #define MERGED(c) \
 	((c).merge == MERGE_PRE ? psprintf("coalesce(excluded.%s, e.%s)", (c).name, (c).name) : \
-	 (c).merge == MERGE_POST ? psprintf("CASE WHEN excluded.has_result THEN excluded.%s ELSE e.%s END", (c).name, (c).name) : \
+	 (c).merge == MERGE_POST ? psprintf("CASE WHEN excluded.has_result AND NOT ($%d)[%d] THEN excluded.%s ELSE e.%s END", ncols + 3, i + 1, (c).name, (c).name) : \
 	 psprintf("excluded.%s", (c).name))
 
 	for (i = 0; i < ncols; i++)
@@ -886,8 +886,9 @@ entry_upsert_plan(LoadSport sport)
 		argtypes[i] = get_array_type(cols[i].type);
 	argtypes[ncols] = INT8ARRAYOID;
 	argtypes[ncols + 1] = INT8ARRAYOID;
+	argtypes[ncols + 2] = BOOLARRAYOID;
 
-	*planp = SPI_prepare(sql, ncols + 2, argtypes);
+	*planp = SPI_prepare(sql, ncols + 3, argtypes);
 	if (*planp == NULL)
 		elog(ERROR, "racing: could not prepare entry upsert: %s",
 			 SPI_result_code_string(SPI_result));
@@ -1238,6 +1239,19 @@ load_flush(LoadBatch *batch)
 														 typlen, typbyval,
 														 typalign));
 			argnulls[c] = ' ';
+		}
+
+		/* which result columns the input lacks: their stored values stay */
+		{
+			Datum	   *absent = palloc(sizeof(Datum) * ncols);
+
+			for (c = 0; c < ncols; c++)
+				absent[c] = BoolGetDatum(cols[c].source >= 0 &&
+										 batch->absent[cols[c].source]);
+			args[ncols + 2] = PointerGetDatum(construct_array(absent, ncols,
+															  BOOLOID, 1, true,
+															  TYPALIGN_CHAR));
+			argnulls[ncols + 2] = ' ';
 		}
 		ret = SPI_execute_plan(entry_upsert_plan(batch->sport), args, argnulls,
 							   false, 0);

@@ -251,6 +251,23 @@ check_file(const char *path)
 }
 
 /*
+ * The header as one line for messages, escaped and cut at 200 bytes.
+ */
+static char *
+header_text(char **fields, int nfields)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < nfields && buf.len < 200; i++)
+		appendStringInfo(&buf, "%s%s", i ? "," : "", fields[i] ? fields[i] : "");
+	if (buf.len > 200)
+		buf.len = 200;
+	return load_escape_bytes(buf.data, buf.len);
+}
+
+/*
  * Map the header to known fields and check the key columns.
  */
 static void
@@ -308,12 +325,48 @@ map_header(CsvLoad *csv, char **fields, int nfields, const char *source)
 				(errcode(ERRCODE_BAD_COPY_FILE_FORMAT),
 				 errmsg("file \"%s\" lacks required columns: %s",
 						source, missing.data),
-				 errdetail("Line 1 is the header: \"%s\".",
-						   load_escape_bytes(fields[0] ? fields[0] : "",
-											 Min(strlen(fields[0] ? fields[0] : ""), 60))),
+				 errdetail("Line 1 is the header: \"%s\".", header_text(fields, nfields)),
 				 errhint(csv->sport == SPORT_HORSE ?
 						 "An rpscrape results file needs at least date, course, off and horse; columns are matched by header name in any order." :
 						 "A nascaR.data file needs at least Season, Race, Track, Driver and Car (or #); columns are matched by header name in any order.")));
+}
+
+/*
+ * Tell the load which result columns this file does not carry, so an
+ * update of an existing entry keeps their stored values.
+ */
+static void
+mark_absent_columns(CsvLoad *csv)
+{
+	bool	   *absent = csv->batch->absent;
+	int		   *m = csv->colmap;
+
+	if (csv->sport == SPORT_HORSE)
+	{
+		absent[H_POS_TEXT] = absent[H_POSITION] = absent[H_FINISHED] =
+			absent[H_DEAD_HEAT] = absent[H_POS_CODE] = m[F_POS] < 0;
+		absent[H_OVR_BTN] = m[F_OVR_BTN] < 0;
+		absent[H_BTN] = m[F_BTN] < 0;
+		absent[H_TIME_SECS] = m[F_SECS] < 0 && m[F_TIME] < 0;
+		absent[H_PRIZE] = absent[H_PRIZE_CURRENCY] = m[F_PRIZE] < 0;
+		absent[H_RPR] = m[F_RPR] < 0;
+		absent[H_TS] = m[F_TS] < 0;
+		absent[H_COMMENT] = m[F_COMMENT] < 0;
+	}
+	else
+	{
+		absent[N_FINISH] = m[F_FINISH] < 0;
+		absent[N_POINTS] = m[F_PTS] < 0;
+		absent[N_LAPS] = m[F_LAPS] < 0;
+		absent[N_LED] = m[F_LED] < 0;
+		absent[N_STATUS] = absent[N_STATUS_CATEGORY] = m[F_STATUS] < 0;
+		absent[N_STAGE1] = m[F_S1] < 0;
+		absent[N_STAGE2] = m[F_S2] < 0;
+		absent[N_STAGE3] = m[F_S3] < 0;
+		absent[N_RATING] = m[F_RATING] < 0;
+		absent[N_WIN] = m[F_WIN] < 0 && m[F_FINISH] < 0;
+		absent[N_SEG_POINTS] = m[F_SEG_POINTS] < 0;
+	}
 }
 
 /* raw text of a field, or NULL when the column is absent */
@@ -1066,6 +1119,7 @@ csv_load(FunctionCallInfo fcinfo, LoadSport sport, const char *path,
 				 errmsg("file \"%s\" has no header line", source),
 				 errhint("A results file starts with a header line naming its columns.")));
 	map_header(&csv, fields, nfields, source);
+	mark_absent_columns(&csv);
 	csv.chunk_cxt = AllocSetContextCreate(CurrentMemoryContext,
 										  "racing csv chunk",
 										  ALLOCSET_DEFAULT_SIZES);
