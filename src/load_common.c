@@ -980,9 +980,9 @@ resolve_race(LoadBatch *batch, LoadRow *r)
 		Datum		tvalues[3];
 		char		tnulls[3];
 		int64		track_id;
-		Oid			types[11];
-		Datum		values[11];
-		char		nulls[11];
+		Oid			types[12];
+		Datum		values[12];
+		char		nulls[12];
 		static const int race_cols[] = {
 			N_SERIES, N_SEASON, N_RACE_NUM, N_RACE_NAME, N_LENGTH,
 			N_SURFACE, N_RACE_DATE, N_RACE_STATUS, N_NASCAR_RACE_ID
@@ -1006,18 +1006,21 @@ resolve_race(LoadBatch *batch, LoadRow *r)
 		types[0] = INT4OID;
 		values[0] = Int32GetDatum((int32) track_id);
 		nulls[0] = ' ';
+		types[1] = TEXTOID;
+		values[1] = r->values[N_TRACK];
+		nulls[1] = ' ';
 		for (i = 0; i < (int) lengthof(race_cols); i++)
 		{
-			types[i + 1] = race_types[i];
-			values[i + 1] = r->values[race_cols[i]];
-			nulls[i + 1] = r->nulls[race_cols[i]] ? 'n' : ' ';
+			types[i + 2] = race_types[i];
+			values[i + 2] = r->values[race_cols[i]];
+			nulls[i + 2] = r->nulls[race_cols[i]] ? 'n' : ' ';
 		}
-		types[10] = INT8OID;
-		values[10] = Int64GetDatum(batch->batch_id);
-		nulls[10] = ' ';
+		types[11] = INT8OID;
+		values[11] = Int64GetDatum(batch->batch_id);
+		nulls[11] = ' ';
 		return spi_int8("SELECT racing._upsert_nascar_race($1, $2, $3, $4, $5,"
-						" $6::real, $7, $8, $9, $10, $11)",
-						11, types, values, nulls);
+						" $6, $7::real, $8, $9, $10, $11, $12)",
+						12, types, values, nulls);
 	}
 }
 
@@ -1437,10 +1440,28 @@ static void
 quarantine_added_row(LoadBatch *batch, LoadRow *row, const char *rule,
 					 const char *column, const char *message)
 {
+	StringInfoData where;
+
 	row->rejected = true;
 	batch->rows_quarantined++;
+
+	/* say where, unless the reader already did */
+	initStringInfo(&where);
+	if (strncmp(message, "line ", 5) != 0 && strncmp(message, "at ", 3) != 0)
+	{
+		if (row->line_no > 0)
+			appendStringInfo(&where, "line %lld", (long long) row->line_no);
+		else if (row->json_path)
+			appendStringInfo(&where, "at %s", row->json_path);
+		if (column)
+			appendStringInfo(&where, "%scolumn \"%s\"", where.len ? ", " : "",
+							 column);
+		if (where.len)
+			appendStringInfoString(&where, ": ");
+	}
+	appendStringInfoString(&where, message);
 	write_quarantine(batch, row->line_no, row->json_path, rule, column,
-					 message, row->nraw, row->raw_names, row->raw_values,
+					 where.data, row->nraw, row->raw_names, row->raw_values,
 					 NULL);
 }
 

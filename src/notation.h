@@ -17,7 +17,9 @@
  *	NOTATION_INVALID	the text is not in the notation
  *
  * Input strings are NUL-terminated UTF-8.  Leading and trailing white
- * space is ignored everywhere.
+ * space (ASCII blanks and U+00A0) is ignored everywhere.  A NULL input
+ * counts as missing, and a NULL out pointer is allowed (the value is
+ * then dropped).
  *
  * The SQL wrappers (src/sql/10_notation.sql) map MISSING to NULL and
  * INVALID to an error with SQLSTATE 22P02.
@@ -53,8 +55,8 @@ extern NotationResult notation_parse_number(const char *s, double *value);
 extern NotationResult notation_parse_distance(const char *s, int *yards);
 
 /*
- * Beaten margin in lengths: decimals (".5", "1.25", "12"), vulgar
- * fractions ("1¾", "½", "2¼", "1 3/4") and the abbreviations dht (0),
+ * Beaten margin in lengths: decimals (".5", "1.25", "12"), fractions
+ * ("1¾", "½", "2¼", "1 3/4", "3/4") and the abbreviations dht (0),
  * nse (0.05), shd and sht-hd (0.1), hd (0.2), snk (0.25), nk (0.3),
  * lgnk (0.4), dist (30).
  */
@@ -74,12 +76,16 @@ extern NotationResult notation_parse_position(const char *s, int *position,
 											  bool *dead_heat,
 											  char *code);
 
-/* weight: "11-7" (stones-pounds) or plain pounds "161" to pounds */
+/*
+ * Weight: "11-7" or "11st 7lb" (stones-pounds, pounds 0..13) or plain
+ * pounds "161" (1..999) to pounds.
+ */
 extern NotationResult notation_parse_weight(const char *s, int *lbs);
 
 /*
- * Race time to seconds: "1:4.85" (64.85), "4:05.20", "64.85", "1m 4.85s".
- * Minutes and seconds need not be zero-padded.
+ * Race time to seconds: "1:4.85" (64.85), "4:05.20", "64.85", "1m 4.85s",
+ * "4.85s".  Minutes and seconds need not be zero-padded; with minutes the
+ * seconds must be below 60.
  */
 extern NotationResult notation_parse_race_time(const char *s, double *secs);
 
@@ -113,22 +119,29 @@ extern NotationResult notation_parse_prize(const char *s,
 										   double *amount, char *currency);
 
 /*
- * Going description to group: F, G, GS, S, H, AW, DIRT (see docs/).
- * Returns a static string or NULL for an unknown description.
+ * Going description to group: F, G, GS, S, H, AW, DIRT (see
+ * docs/notation.md).  Case-insensitive; a qualification in brackets or
+ * after a comma ("Good (Good To Firm in places)") is ignored, and the
+ * Racing Post abbreviations ("Gd/Fm") are known.  Returns a static
+ * string, or NULL for a missing or unknown description.
  */
 extern const char *notation_going_group(const char *going);
 
 /*
  * NASCAR status to category: "finished", "crash", "mechanical",
  * "disqualified", "did not start", "other" (parked, fatigue, too slow...).
- * Returns a static string, NULL for an empty status.
+ * An unknown status is "other".  Returns a static string, NULL for a
+ * missing status.
  */
 extern const char *notation_nascar_status_category(const char *status);
 
 /*
  * NASCAR track type by track name, season, length in miles (<= 0 when
- * unknown) and surface ("paved", "road", "dirt"): "superspeedway",
- * "intermediate", "short", "road", "dirt".  Returns a static string.
+ * unknown) and surface ("paved", "road", "dirt"; NULL when unknown):
+ * "superspeedway", "intermediate", "short", "road", "dirt".  Road and dirt
+ * come from the surface (or the name), superspeedway is Daytona,
+ * Talladega and Atlanta from 2022, then ovals under 1 mile are short and
+ * the rest intermediate.  Returns a static string, never NULL.
  */
 extern const char *notation_track_type(const char *track, int season,
 									   double length_miles,

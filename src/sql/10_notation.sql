@@ -33,8 +33,10 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION racing.beaten_lengths(text) IS
 'Beaten margin in lengths from ".5", "1¾", "1 3/4" or an abbreviation: dht 0, nse 0.05, shd and sht-hd 0.1, hd 0.2, snk 0.25, nk 0.3, lgnk 0.4, dist 30.';
 
+-- "position" is quoted because POSITION is a keyword that a parameter
+-- name may not be; as a result column it needs no quotes.
 CREATE FUNCTION racing.parse_position(text,
-	OUT position int, OUT finished bool, OUT dead_heat bool, OUT code text)
+	OUT "position" int, OUT finished bool, OUT dead_heat bool, OUT code text)
 RETURNS record
 AS 'MODULE_PATHNAME', 'racing_parse_position'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

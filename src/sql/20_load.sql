@@ -216,7 +216,7 @@ END
 $$;
 
 CREATE FUNCTION racing._upsert_nascar_race(
-	track_id int, series text, season int, race_num int, race_name text,
+	track_id int, track_alias text, series text, season int, race_num int, race_name text,
 	length_miles real, surface text, race_date date, status text,
 	nascar_race_id bigint, batch_id bigint)
 RETURNS bigint LANGUAGE plpgsql AS
@@ -226,9 +226,9 @@ DECLARE
 	id bigint;
 	ttype text;
 BEGIN
-	ttype := racing.track_type((SELECT t.name FROM racing.track t
-								WHERE t.track_id = _upsert_nascar_race.track_id),
-							   season, length_miles, surface);
+	-- the type depends on the name raced under (Atlanta was reprofiled
+	-- in 2022 and renamed in 2025)
+	ttype := racing.track_type(track_alias, season, length_miles, surface);
 	INSERT INTO racing.nascar_race AS r (series, season, race_num, track_id,
 		race_name, length_miles, surface, track_type, race_date, status,
 		nascar_race_id, batch_id)
