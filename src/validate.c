@@ -100,11 +100,16 @@ validate_horse_row(LoadRow *row, const char **rule, const char **column,
 	if (result && !row->nulls[H_RACE_DATE] &&
 		DatumGetDateADT(row->values[H_RACE_DATE]) > today())
 	{
+		int			y,
+					m,
+					d;
+
 		*rule = "future_date";
 		*column = "date";
-		*message = psprintf("race date %s is in the future but the row has a result",
-							DatumGetCString(DirectFunctionCall1(date_out,
-																row->values[H_RACE_DATE])));
+		j2date(DatumGetDateADT(row->values[H_RACE_DATE]) + POSTGRES_EPOCH_JDATE,
+			   &y, &m, &d);
+		*message = psprintf("race date %04d-%02d-%02d is in the future but the row has a result",
+							y, m, d);
 		return false;
 	}
 	if (int_out_of_range(row, H_AGE, 2, 20, "age", column, message, NULL))
