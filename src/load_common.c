@@ -172,7 +172,47 @@ static void quarantine_added_row(LoadBatch *batch, LoadRow *row,
 								 const char *message);
 
 /*
- * Run a query that returns one int8 (or NULL as 0).
+ * Plans of the small queries the load runs once per race or per new name,
+ * prepared on first use and kept for the life of the backend.  The SQL
+ * texts are string constants, so their addresses identify them.
+ */
+typedef struct LoadPlan
+{
+	const char *sql;
+	SPIPlanPtr	plan;
+} LoadPlan;
+
+static LoadPlan load_plans[16];
+static int	nload_plans = 0;
+
+static SPIPlanPtr
+cached_plan(const char *sql, int nargs, Oid *types)
+{
+	int			i;
+	SPIPlanPtr	plan;
+
+	for (i = 0; i < nload_plans; i++)
+	{
+		if (load_plans[i].sql == sql)
+			return load_plans[i].plan;
+	}
+	plan = SPI_prepare(sql, nargs, types);
+	if (plan == NULL)
+		elog(ERROR, "racing: could not prepare \"%s\": %s", sql,
+			 SPI_result_code_string(SPI_result));
+	if (nload_plans < (int) lengthof(load_plans))
+	{
+		SPI_keepplan(plan);
+		load_plans[nload_plans].sql = sql;
+		load_plans[nload_plans].plan = plan;
+		nload_plans++;
+	}
+	return plan;
+}
+
+/*
+ * Run a query that returns one int8 (or NULL as 0).  sql must be a string
+ * constant: its plan is cached by address.
  */
 static int64
 spi_int8(const char *sql, int nargs, Oid *types, Datum *values,
@@ -182,7 +222,8 @@ spi_int8(const char *sql, int nargs, Oid *types, Datum *values,
 	Datum		d;
 	int			ret;
 
-	ret = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 1);
+	ret = SPI_execute_plan(cached_plan(sql, nargs, types), values, nulls,
+						   false, 1);
 	if (ret < 0 || SPI_processed != 1)
 		elog(ERROR, "racing: query did not return one row: %s", sql);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
@@ -1025,6 +1066,167 @@ resolve_race(LoadBatch *batch, LoadRow *r)
 }
 
 /*
+ * A dimension whose new names are inserted in bulk, once per flush: the
+ * names of the pending rows that the batch cache does not know yet are
+ * sent as arrays, inserted when new, and their ids read back.
+ */
+typedef struct DimSpec
+{
+	char		kind;			/* cache key prefix */
+	LoadSport	sport;
+	int			ncols;
+	int			cols[6];		/* row columns; the name first */
+	Oid			types[6];
+	const char *sql;
+} DimSpec;
+
+static const DimSpec dim_specs[] = {
+	{'h', SPORT_HORSE, 6,
+		{H_HORSE, H_SEX, H_SIRE, H_DAM, H_DAMSIRE, H_RP_HORSE_ID},
+		{TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID},
+		"WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"
+		" $4::text[], $5::text[], $6::int8[]) AS i(name, sex, sire, dam, damsire, rp_id)),"
+		" ins AS (INSERT INTO racing.horse AS t (name, country, sex, sire, dam, damsire, rp_horse_id)"
+		" SELECT name, substring(name from '\\(([A-Z]{2,3})\\)\\s*$'), sex, sire, dam, damsire, rp_id"
+		" FROM input ON CONFLICT (name) DO NOTHING RETURNING t.name, t.horse_id)"
+		" SELECT name, horse_id FROM ins UNION ALL"
+		" SELECT t.name, t.horse_id FROM racing.horse t JOIN input USING (name)"},
+	{'j', SPORT_HORSE, 2, {H_JOCKEY, H_RP_JOCKEY_ID}, {TEXTOID, INT8OID},
+		"WITH input AS (SELECT * FROM unnest($1::text[], $2::int8[]) AS i(name, ext_id)),"
+		" ins AS (INSERT INTO racing.jockey AS t (name, rp_jockey_id) SELECT name, ext_id"
+		" FROM input ON CONFLICT (name) DO NOTHING RETURNING t.name, t.jockey_id)"
+		" SELECT name, jockey_id::int8 FROM ins UNION ALL"
+		" SELECT t.name, t.jockey_id::int8 FROM racing.jockey t JOIN input USING (name)"},
+	{'r', SPORT_HORSE, 2, {H_TRAINER, H_RP_TRAINER_ID}, {TEXTOID, INT8OID},
+		"WITH input AS (SELECT * FROM unnest($1::text[], $2::int8[]) AS i(name, ext_id)),"
+		" ins AS (INSERT INTO racing.trainer AS t (name, rp_trainer_id) SELECT name, ext_id"
+		" FROM input ON CONFLICT (name) DO NOTHING RETURNING t.name, t.trainer_id)"
+		" SELECT name, trainer_id::int8 FROM ins UNION ALL"
+		" SELECT t.name, t.trainer_id::int8 FROM racing.trainer t JOIN input USING (name)"},
+	{'d', SPORT_NASCAR, 2, {N_DRIVER, N_NASCAR_DRIVER_ID}, {TEXTOID, INT8OID},
+		"WITH input AS (SELECT * FROM unnest($1::text[], $2::int8[]) AS i(name, ext_id)),"
+		" ins AS (INSERT INTO racing.driver AS t (name, nascar_driver_id) SELECT name, ext_id"
+		" FROM input ON CONFLICT (name) DO NOTHING RETURNING t.name, t.driver_id)"
+		" SELECT name, driver_id::int8 FROM ins UNION ALL"
+		" SELECT t.name, t.driver_id::int8 FROM racing.driver t JOIN input USING (name)"},
+	{'m', SPORT_NASCAR, 1, {N_TEAM}, {TEXTOID},
+		"WITH input AS (SELECT * FROM unnest($1::text[]) AS i(name)),"
+		" ins AS (INSERT INTO racing.team AS t (name) SELECT name"
+		" FROM input ON CONFLICT (name) DO NOTHING RETURNING t.name, t.team_id)"
+		" SELECT name, team_id::int8 FROM ins UNION ALL"
+		" SELECT t.name, t.team_id::int8 FROM racing.team t JOIN input USING (name)"},
+};
+
+/*
+ * Resolve, with one statement per dimension, every name of the pending
+ * rows that the batch cache does not hold yet.
+ */
+static void
+prefetch_dimensions(LoadBatch *batch)
+{
+	int			d;
+
+	for (d = 0; d < (int) lengthof(dim_specs); d++)
+	{
+		const DimSpec *spec = &dim_specs[d];
+		Datum	   *vals[6];
+		bool	   *nulls[6];
+		int			n = 0;
+		int			maxn = batch->npending;
+		ListCell   *lc;
+		ListCell   *lc2;
+		Datum		args[6];
+		int			c;
+		uint64		i;
+
+		if (spec->sport != batch->sport)
+			continue;
+		for (c = 0; c < spec->ncols; c++)
+		{
+			vals[c] = palloc(sizeof(Datum) * maxn);
+			nulls[c] = palloc(sizeof(bool) * maxn);
+		}
+
+		foreach(lc, batch->pending)
+		{
+			PendingRace *pr = lfirst(lc);
+
+			foreach(lc2, pr->rows)
+			{
+				LoadRow    *r = lfirst(lc2);
+				DimKey		key;
+				bool		found;
+				DimEntry   *entry;
+
+				if (r->nulls[spec->cols[0]])
+					continue;
+				memset(&key, 0, sizeof(key));
+				key.kind = spec->kind;
+				strlcpy(key.name, TextDatumGetCString(r->values[spec->cols[0]]),
+						sizeof(key.name));
+				entry = hash_search(batch->dim_cache, &key, HASH_ENTER, &found);
+				if (found)
+					continue;
+				entry->id = 0;	/* filled below */
+				for (c = 0; c < spec->ncols; c++)
+				{
+					vals[c][n] = r->values[spec->cols[c]];
+					nulls[c][n] = r->nulls[spec->cols[c]];
+				}
+				n++;
+			}
+		}
+		if (n == 0)
+			continue;
+
+		for (c = 0; c < spec->ncols; c++)
+		{
+			int			dims[1] = {n};
+			int			lbs[1] = {1};
+			int16		typlen;
+			bool		typbyval;
+			char		typalign;
+
+			get_typlenbyvalalign(spec->types[c], &typlen, &typbyval, &typalign);
+			args[c] = PointerGetDatum(construct_md_array(vals[c], nulls[c], 1,
+														 dims, lbs,
+														 spec->types[c],
+														 typlen, typbyval,
+														 typalign));
+		}
+		{
+			Oid			argtypes[6];
+
+			for (c = 0; c < spec->ncols; c++)
+				argtypes[c] = get_array_type(spec->types[c]);
+			if (SPI_execute_plan(cached_plan(spec->sql, spec->ncols, argtypes),
+								 args, NULL, false, 0) != SPI_OK_SELECT)
+				elog(ERROR, "racing: could not resolve names of kind %c",
+					 spec->kind);
+		}
+		for (i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+			char	   *name = SPI_getvalue(SPI_tuptable->vals[i],
+											SPI_tuptable->tupdesc, 1);
+			int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+														 SPI_tuptable->tupdesc,
+														 2, &isnull));
+			DimKey		key;
+			DimEntry   *entry;
+
+			memset(&key, 0, sizeof(key));
+			key.kind = spec->kind;
+			strlcpy(key.name, name, sizeof(key.name));
+			entry = hash_search(batch->dim_cache, &key, HASH_FIND, NULL);
+			if (entry)
+				entry->id = id;
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+}
+
+/*
  * Resolve the participant and people of one row.
  */
 static void
@@ -1123,6 +1325,8 @@ load_flush(LoadBatch *batch)
 	ctl.hcxt = flush_cxt;
 	seen = hash_create("racing flush keys", maxrows, &ctl,
 					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	prefetch_dimensions(batch);
 
 	foreach(lc, batch->pending)
 	{

@@ -88,7 +88,7 @@ CREATE TABLE racing.horse (
 	sire			text,
 	dam				text,
 	damsire			text,
-	rp_horse_id		bigint UNIQUE
+	rp_horse_id		bigint
 );
 COMMENT ON TABLE racing.horse IS
 'Horses by name with country suffix as rpscrape writes it ("See A Stride (IRE)"); rp_horse_id when a race card supplied it.';
@@ -96,12 +96,12 @@ COMMENT ON TABLE racing.horse IS
 CREATE TABLE racing.jockey (
 	jockey_id		serial PRIMARY KEY,
 	name			text NOT NULL UNIQUE,
-	rp_jockey_id	bigint UNIQUE
+	rp_jockey_id	bigint
 );
 CREATE TABLE racing.trainer (
 	trainer_id		serial PRIMARY KEY,
 	name			text NOT NULL UNIQUE,
-	rp_trainer_id	bigint UNIQUE
+	rp_trainer_id	bigint
 );
 COMMENT ON TABLE racing.jockey IS 'Jockeys by name, claim allowance removed.';
 COMMENT ON TABLE racing.trainer IS 'Trainers by name.';
@@ -125,7 +125,7 @@ COMMENT ON TABLE racing.track_alias IS
 CREATE TABLE racing.driver (
 	driver_id		serial PRIMARY KEY,
 	name			text NOT NULL UNIQUE,
-	nascar_driver_id bigint UNIQUE
+	nascar_driver_id bigint
 );
 CREATE TABLE racing.team (
 	team_id			serial PRIMARY KEY,
@@ -160,7 +160,7 @@ CREATE TABLE racing.race (
 	status			text NOT NULL DEFAULT 'result'
 					CHECK (status IN ('declared', 'result')),
 	rp_race_id		bigint,
-	batch_id		bigint REFERENCES racing.batch,
+	batch_id		bigint,
 	UNIQUE (race_date, course_id, off_time)
 );
 CREATE INDEX ON racing.race (race_date, off_time);
@@ -201,7 +201,7 @@ CREATE TABLE racing.runner (
 	ts				int,
 	comment			text,
 	has_result		bool NOT NULL DEFAULT false,
-	batch_id		bigint REFERENCES racing.batch,
+	batch_id		bigint,
 	line_no			bigint,
 	updated_at		timestamptz NOT NULL DEFAULT now(),
 	UNIQUE (race_id, horse_id)
@@ -238,7 +238,7 @@ CREATE TABLE racing.nascar_race (
 	status			text NOT NULL DEFAULT 'result'
 					CHECK (status IN ('scheduled', 'running', 'result')),
 	nascar_race_id	bigint,
-	batch_id		bigint REFERENCES racing.batch,
+	batch_id		bigint,
 	UNIQUE (series, season, race_num)
 );
 COMMENT ON TABLE racing.nascar_race IS
@@ -268,7 +268,7 @@ CREATE TABLE racing.nascar_entry (
 	win				bool,
 	seg_points		int,
 	has_result		bool NOT NULL DEFAULT false,
-	batch_id		bigint REFERENCES racing.batch,
+	batch_id		bigint,
 	line_no			bigint,
 	updated_at		timestamptz NOT NULL DEFAULT now(),
 	UNIQUE (race_id, driver_id, car)

@@ -72,33 +72,82 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION racing._person_id(tab text, name text, ext_id bigint)
+CREATE FUNCTION racing._jockey_id(name text, ext_id bigint)
 RETURNS bigint LANGUAGE plpgsql AS
 $$
 #variable_conflict use_column
 DECLARE
 	id bigint;
 BEGIN
-	EXECUTE format('SELECT %1$I_id FROM racing.%1$I WHERE name = $1', tab)
-		INTO id USING name;
+	SELECT t.jockey_id INTO id FROM racing.jockey t WHERE t.name = _jockey_id.name;
 	IF id IS NULL THEN
-		EXECUTE format('INSERT INTO racing.%1$I (name) VALUES ($1)'
-					   ' ON CONFLICT (name) DO NOTHING', tab) USING name;
-		EXECUTE format('SELECT %1$I_id FROM racing.%1$I WHERE name = $1', tab)
-			INTO id USING name;
+		INSERT INTO racing.jockey (name) VALUES (_jockey_id.name)
+		ON CONFLICT (name) DO NOTHING;
+		SELECT t.jockey_id INTO id FROM racing.jockey t WHERE t.name = _jockey_id.name;
+	END IF;
+	IF ext_id IS NOT NULL THEN
+		UPDATE racing.jockey SET rp_jockey_id = ext_id WHERE jockey_id = id AND rp_jockey_id IS NULL;
 	END IF;
 	RETURN id;
 END
 $$;
 
-CREATE FUNCTION racing._jockey_id(name text, rp_id bigint)
-RETURNS bigint LANGUAGE sql AS $$ SELECT racing._person_id('jockey', name, rp_id) $$;
-CREATE FUNCTION racing._trainer_id(name text, rp_id bigint)
-RETURNS bigint LANGUAGE sql AS $$ SELECT racing._person_id('trainer', name, rp_id) $$;
+CREATE FUNCTION racing._trainer_id(name text, ext_id bigint)
+RETURNS bigint LANGUAGE plpgsql AS
+$$
+#variable_conflict use_column
+DECLARE
+	id bigint;
+BEGIN
+	SELECT t.trainer_id INTO id FROM racing.trainer t WHERE t.name = _trainer_id.name;
+	IF id IS NULL THEN
+		INSERT INTO racing.trainer (name) VALUES (_trainer_id.name)
+		ON CONFLICT (name) DO NOTHING;
+		SELECT t.trainer_id INTO id FROM racing.trainer t WHERE t.name = _trainer_id.name;
+	END IF;
+	IF ext_id IS NOT NULL THEN
+		UPDATE racing.trainer SET rp_trainer_id = ext_id WHERE trainer_id = id AND rp_trainer_id IS NULL;
+	END IF;
+	RETURN id;
+END
+$$;
+
 CREATE FUNCTION racing._driver_id(name text, ext_id bigint)
-RETURNS bigint LANGUAGE sql AS $$ SELECT racing._person_id('driver', name, ext_id) $$;
+RETURNS bigint LANGUAGE plpgsql AS
+$$
+#variable_conflict use_column
+DECLARE
+	id bigint;
+BEGIN
+	SELECT t.driver_id INTO id FROM racing.driver t WHERE t.name = _driver_id.name;
+	IF id IS NULL THEN
+		INSERT INTO racing.driver (name) VALUES (_driver_id.name)
+		ON CONFLICT (name) DO NOTHING;
+		SELECT t.driver_id INTO id FROM racing.driver t WHERE t.name = _driver_id.name;
+	END IF;
+	IF ext_id IS NOT NULL THEN
+		UPDATE racing.driver SET nascar_driver_id = ext_id WHERE driver_id = id AND nascar_driver_id IS NULL;
+	END IF;
+	RETURN id;
+END
+$$;
+
 CREATE FUNCTION racing._team_id(name text, ext_id bigint)
-RETURNS bigint LANGUAGE sql AS $$ SELECT racing._person_id('team', name, ext_id) $$;
+RETURNS bigint LANGUAGE plpgsql AS
+$$
+#variable_conflict use_column
+DECLARE
+	id bigint;
+BEGIN
+	SELECT t.team_id INTO id FROM racing.team t WHERE t.name = _team_id.name;
+	IF id IS NULL THEN
+		INSERT INTO racing.team (name) VALUES (_team_id.name)
+		ON CONFLICT (name) DO NOTHING;
+		SELECT t.team_id INTO id FROM racing.team t WHERE t.name = _team_id.name;
+	END IF;
+	RETURN id;
+END
+$$;
 
 -- Tracks: renamed tracks keep one canonical row.
 CREATE FUNCTION racing._track_id(alias text, length_miles double precision,

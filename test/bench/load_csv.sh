@@ -1,0 +1,69 @@
+#!/bin/bash
+# Load speed of the CSV path against a plain COPY of the same file into a
+# bare table of text columns, measured in one run on one server.
+#
+#   bash test/bench/load_csv.sh [ROUNDS]
+#
+# For each full shared file, each round times (inside one session, with
+# clock_timestamp): COPY into a fresh table of text columns, then
+# racing.load_rpscrape / racing.load_nascar into an empty schema.  It
+# prints rows per second of both and the ratio COPY/racing per round, and
+# the median ratio.  The racing figure includes parsing every notation,
+# validation, dimension look-ups, the upserts and every trigger installed
+# (feature vectors included, once they exist).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/cluster.sh"
+
+rounds=${1:-3}
+shared=$(cd "$here/../../.." && pwd)/shared/data
+bench_start
+horse=$(bench_file "$shared/horse/rpscrape_full.csv")
+nascar=$(bench_file "$shared/nascar/cup_results_2019_2024.csv")
+
+bpsql -q <<'SQL'
+CREATE FUNCTION bench_load(path text, loader text, ncols int)
+RETURNS TABLE (rows bigint, copy_ms float8, racing_ms float8)
+LANGUAGE plpgsql AS $$
+DECLARE
+	t0 timestamptz; t1 timestamptz; t2 timestamptz;
+	n bigint;
+BEGIN
+	SET LOCAL client_min_messages = warning;
+	EXECUTE 'DROP TABLE IF EXISTS bench_bare';
+	EXECUTE 'CREATE TABLE bench_bare (' ||
+		(SELECT string_agg('c' || i || ' text', ', ') FROM generate_series(1, ncols) i) || ')';
+	TRUNCATE racing.batch, racing.quarantine, racing.race, racing.runner,
+		racing.runner_history, racing.horse, racing.jockey, racing.trainer,
+		racing.course, racing.course_alias, racing.nascar_race,
+		racing.nascar_entry, racing.nascar_entry_history, racing.driver,
+		racing.team CASCADE;
+	t0 := clock_timestamp();
+	EXECUTE format('COPY bench_bare FROM %L WITH (FORMAT csv, HEADER)', path);
+	t1 := clock_timestamp();
+	EXECUTE format('SELECT rows_read FROM racing.%I(%L)', loader, path) INTO n;
+	t2 := clock_timestamp();
+	RETURN QUERY SELECT n, (extract(epoch FROM t1 - t0) * 1000)::float8,
+		(extract(epoch FROM t2 - t1) * 1000)::float8;
+END
+$$;
+CREATE TABLE bench_result (file text, round int, rows bigint, copy_ms float8, racing_ms float8);
+SQL
+
+for r in $(seq 1 "$rounds"); do
+	bpsql -q -c "INSERT INTO bench_result SELECT 'rpscrape_full.csv', $r, * FROM bench_load('$horse', 'load_rpscrape', 39)"
+	bpsql -q -c "INSERT INTO bench_result SELECT 'cup_results_2019_2024.csv', $r, * FROM bench_load('$nascar', 'load_nascar', 21)"
+done
+
+bpsql -c "
+SELECT file, round, rows,
+	   round(rows / (copy_ms / 1000)) AS copy_rows_per_s,
+	   round(rows / (racing_ms / 1000)) AS racing_rows_per_s,
+	   round((racing_ms / copy_ms)::numeric, 1) AS racing_vs_copy_time
+FROM bench_result ORDER BY file, round"
+bpsql -c "
+SELECT file, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY racing_ms / copy_ms)::numeric, 1)
+	   AS median_time_ratio_racing_to_copy,
+	   round(percentile_cont(0.5) WITHIN GROUP (ORDER BY rows / (racing_ms / 1000))::numeric)
+	   AS median_racing_rows_per_s
+FROM bench_result GROUP BY file ORDER BY file"
