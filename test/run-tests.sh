@@ -43,6 +43,17 @@ passed=0
 failed=0
 log="$work/test.log"
 
+# META.json and racing.control must name the same version.
+control_version=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" racing.control)
+meta_versions=$(awk '/meta-spec/ {exit} {print}' META.json | grep -oE '"version" *: *"[0-9][^"]*"' | grep -oE '[0-9][0-9.]*' | sort -u)
+if [ "$meta_versions" = "$control_version" ]; then
+	echo "ok: META.json and racing.control agree on version $control_version"
+	passed=$((passed + 1))
+else
+	echo "FAILED: META.json versions ($meta_versions) differ from racing.control ($control_version)"
+	failed=$((failed + 1))
+fi
+
 # pg_regress prints "All N tests passed." or "M of N tests failed."
 count_regress()
 {
