@@ -473,3 +473,22 @@ $$;
 REVOKE EXECUTE ON FUNCTION racing.load_inbox(text, text, text) FROM PUBLIC;
 COMMENT ON FUNCTION racing.load_inbox(text, text, text) IS
 'Load the lines the current role sent into racing.inbox with psql \copy (format rpscrape or nascar), then empty its inbox.';
+
+-- Comments on the internal helpers ----------------------------------------
+
+COMMENT ON FUNCTION racing._course_id(text, text) IS
+'Internal: the course id of a course name as written, adding the course and the alias when new.';
+COMMENT ON FUNCTION racing._horse_id(text, text, text, text, text, bigint) IS
+'Internal: the horse id of a name, adding the horse when new and filling pedigree fields it lacked.';
+COMMENT ON FUNCTION racing._jockey_id(text, bigint) IS 'Internal: the jockey id of a name, added when new.';
+COMMENT ON FUNCTION racing._trainer_id(text, bigint) IS 'Internal: the trainer id of a name, added when new.';
+COMMENT ON FUNCTION racing._driver_id(text, bigint) IS 'Internal: the driver id of a name, added when new.';
+COMMENT ON FUNCTION racing._team_id(text, bigint) IS 'Internal: the team id of a name, added when new.';
+COMMENT ON FUNCTION racing._track_id(text, double precision, text) IS
+'Internal: the track id of a track name as written (through racing.track_alias), adding the track when new.';
+COMMENT ON FUNCTION racing._upsert_race(int, date, time, text, text, text, text, text, text, text, text, text, int, real, int, text, text, text, int, text, bigint, bigint) IS
+'Internal: insert or complete a horse race by its natural key; a result never turns back into a declaration.';
+COMMENT ON FUNCTION racing._upsert_nascar_race(int, text, text, int, int, text, real, text, date, text, bigint, bigint) IS
+'Internal: insert or complete a NASCAR race by (series, season, race_num).';
+COMMENT ON FUNCTION racing._keep_history() IS
+'Trigger: keeps the old version of a corrected runner or NASCAR entry in its history table.';
