@@ -25,8 +25,10 @@ if [ $# -gt 0 ] && [ -n "$1" ]; then
 	cp "$1" "$work/"
 	files+=("$work/$(basename "$1")")
 else
-	cp test/data/rpscrape_sample.csv test/data/cup_sample.csv "$work/"
-	files+=("$work/rpscrape_sample.csv" "$work/cup_sample.csv")
+	cp test/data/rpscrape_sample.csv test/data/cup_sample.csv \
+		test/data/rpscrape_faults.csv "$work/"
+	files+=("$work/rpscrape_sample.csv" "$work/cup_sample.csv" \
+		"$work/rpscrape_faults.csv")
 fi
 [ "$(id -u)" = 0 ] && chown -R postgres: "$work"
 
@@ -69,7 +71,7 @@ done
 
 echo
 echo "== quarantined rows, with their reasons"
-"${psql[@]}" -c "SELECT batch_id, line_no, rule, column_name, left(message, 90) AS message FROM racing.quarantine ORDER BY quarantine_id LIMIT 10"
+"${psql[@]}" -c "SELECT batch_id, line_no, rule, column_name, message FROM racing.quarantine ORDER BY quarantine_id LIMIT 10"
 echo "== a few horse-racing results"
 "${psql[@]}" -c "SELECT r.race_date, c.name AS course, r.off_time, h.name AS horse, u.pos_text, u.position, u.dead_heat, u.pos_code, u.ovr_btn, u.time_secs, u.prize, u.prize_currency, u.official_rating AS or FROM racing.runner u JOIN racing.race r USING (race_id) JOIN racing.course c USING (course_id) JOIN racing.horse h USING (horse_id) ORDER BY r.race_date, r.off_time, u.position NULLS LAST LIMIT 8"
 echo "== a few NASCAR results"
