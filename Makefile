@@ -32,7 +32,7 @@ ISOLATION_OPTS = --temp-instance=tmp_check_iso \
 
 TAP_TESTS = 1
 
-PG_CPPFLAGS = -I$(srcdir)/src
+PG_CPPFLAGS = -iquote $(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK = -lcjson
 

@@ -104,3 +104,16 @@ FROM racing.batch ORDER BY batch_id;
 SELECT batch_id, round(completeness::numeric, 3) AS completeness,
 	   validity, consistency, round(quality_score::numeric, 3) AS score
 FROM racing.batch_quality ORDER BY batch_id;
+
+-- Direct writes are checked race by race (C statement trigger, 23514):
+-- giving Poetic Force 2nd next to the dead heat for 1st is impossible;
+-- moving two runners at once is fine.
+\set VERBOSITY terse
+UPDATE racing.runner SET position = 2
+WHERE horse_id = (SELECT horse_id FROM racing.horse WHERE name = 'Poetic Force (IRE)');
+\set VERBOSITY default
+BEGIN;
+UPDATE racing.runner u SET position = CASE h.name WHEN 'Devasboy (GB)' THEN 4 ELSE 5 END
+FROM racing.horse h
+WHERE h.horse_id = u.horse_id AND h.name IN ('Devasboy (GB)', 'Comedian Leader (GB)');
+ROLLBACK;

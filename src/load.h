@@ -228,6 +228,9 @@ extern bool validate_horse_row(LoadRow *row, const char **rule,
 extern bool validate_nascar_row(LoadRow *row, const char **rule,
 								const char **column, char **message);
 
+/* set while the loaders write entries (validate.c) */
+extern bool racing_loader_writing;
+
 /* text helpers */
 extern char *load_escape_bytes(const char *s, int len);
 

@@ -1264,6 +1264,29 @@ resolve_row_ids(LoadBatch *batch, LoadRow *r, RowIds *ids)
 }
 
 /*
+ * Execute the entry upsert with the race-order trigger told that the
+ * loader checked the races itself.
+ */
+static int
+run_entry_upsert(LoadSport sport, Datum *args, char *argnulls)
+{
+	int			ret = 0;
+
+	racing_loader_writing = true;
+	PG_TRY();
+	{
+		ret = SPI_execute_plan(entry_upsert_plan(sport), args, argnulls,
+							   false, 0);
+	}
+	PG_FINALLY();
+	{
+		racing_loader_writing = false;
+	}
+	PG_END_TRY();
+	return ret;
+}
+
+/*
  * Write every pending race: races first, then all their entries with
  * one upsert statement.
  */
@@ -1460,8 +1483,7 @@ load_flush(LoadBatch *batch)
 															  TYPALIGN_CHAR));
 			argnulls[ncols + 2] = ' ';
 		}
-		ret = SPI_execute_plan(entry_upsert_plan(batch->sport), args, argnulls,
-							   false, 0);
+		ret = run_entry_upsert(batch->sport, args, argnulls);
 		if (ret != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "racing: entry upsert failed: %s",
 				 SPI_result_code_string(ret));

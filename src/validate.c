@@ -32,6 +32,14 @@
 
 PG_FUNCTION_INFO_V1(runner_validate);
 PG_FUNCTION_INFO_V1(nascar_entry_validate);
+PG_FUNCTION_INFO_V1(race_order_check);
+
+/*
+ * Set while the loaders write entries: they check each race as a whole
+ * before writing it and quarantine what fails, so the statement trigger
+ * below leaves their statements alone.
+ */
+bool		racing_loader_writing = false;
 
 /* Is the integer column present and outside [lo, hi]?  Sets message. */
 static bool
@@ -335,4 +343,91 @@ Datum
 nascar_entry_validate(PG_FUNCTION_ARGS)
 {
 	return validate_trigger(fcinfo, SPORT_NASCAR);
+}
+
+/*
+ * AFTER INSERT OR UPDATE statement trigger on racing.runner ('horse') and
+ * racing.nascar_entry ('nascar'), with the new rows as transition table
+ * new_rows: the races the statement touched must still have a possible
+ * finishing order.  Horse races: k runners sharing position p leave
+ * positions p+1 .. p+k-1 free (a dead heat), and no position is beyond
+ * the field.  NASCAR: finishes unique, one winner at most.
+ *
+ * XXX The loaders skip this check (racing_loader_writing): they check
+ * each race of the file as a whole and quarantine it, while an error here
+ * would abort the whole load.  A file holding only part of a race can
+ * therefore contradict rows stored earlier; the loaders' check does not
+ * look at the stored rows of the race.
+ */
+Datum
+race_order_check(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	bool		horse;
+	const char *sql;
+	int			ret;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
+		trigdata->tg_newtable == NULL ||
+		trigdata->tg_trigger->tgnargs != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("racing.race_order_check must be fired AFTER, FOR EACH STATEMENT, with a NEW TABLE and one argument")));
+	if (racing_loader_writing)
+		return PointerGetDatum(NULL);
+
+	horse = strcmp(trigdata->tg_trigger->tgargs[0], "horse") == 0;
+	if (horse)
+		sql = "WITH touched AS (SELECT DISTINCT race_id FROM new_rows),"
+			" pos AS (SELECT u.race_id, u.position, count(*) AS k"
+			"   FROM racing.runner u JOIN touched USING (race_id)"
+			"   WHERE u.position IS NOT NULL GROUP BY 1, 2)"
+			" SELECT p.race_id, format('position %s is shared by %s runners but position %s is also taken',"
+			"   p.position, p.k, q.position)"
+			" FROM pos p JOIN pos q ON q.race_id = p.race_id"
+			"   AND q.position > p.position AND q.position < p.position + p.k"
+			" WHERE p.k > 1"
+			" UNION ALL"
+			" SELECT r.race_id, format('position %s is beyond the %s runners of the race', max(u.position), r.ran)"
+			" FROM racing.race r JOIN touched USING (race_id)"
+			"   JOIN racing.runner u USING (race_id)"
+			" GROUP BY r.race_id, r.ran HAVING max(u.position) > r.ran"
+			" LIMIT 1";
+	else
+		sql = "WITH touched AS (SELECT DISTINCT race_id FROM new_rows)"
+			" SELECT e.race_id, format('finishing position %s occurs %s times', e.finish, count(*))"
+			" FROM racing.nascar_entry e JOIN touched USING (race_id)"
+			" WHERE e.finish IS NOT NULL GROUP BY e.race_id, e.finish HAVING count(*) > 1"
+			" UNION ALL"
+			" SELECT e.race_id, format('%s cars are marked as winner', count(*))"
+			" FROM racing.nascar_entry e JOIN touched USING (race_id)"
+			" WHERE e.win GROUP BY e.race_id HAVING count(*) > 1"
+			" LIMIT 1";
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "racing: SPI_connect failed");
+	if (SPI_register_trigger_data(trigdata) != SPI_OK_TD_REGISTER)
+		elog(ERROR, "racing: could not register the transition table");
+	ret = SPI_execute(sql, false, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "racing: race order check failed: %s",
+			 SPI_result_code_string(ret));
+	if (SPI_processed > 0)
+	{
+		char	   *race_id = SPI_getvalue(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 1);
+		char	   *problem = SPI_getvalue(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 2);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("%s race %s has an impossible finishing order",
+						horse ? "horse" : "NASCAR", race_id),
+				 errdetail("%s.", problem),
+				 errhint("Dead heats share a position and leave the next ones free; correct the positions of the race in one statement.")));
+	}
+	SPI_finish();
+	return PointerGetDatum(NULL);
 }

@@ -347,6 +347,23 @@ COMMENT ON FUNCTION racing.nascar_entry_validate() IS
 
 CREATE TRIGGER runner_validate BEFORE INSERT OR UPDATE ON racing.runner
 	FOR EACH ROW EXECUTE FUNCTION racing.runner_validate();
+
+CREATE FUNCTION racing.race_order_check()
+RETURNS trigger AS 'MODULE_PATHNAME', 'race_order_check' LANGUAGE C;
+COMMENT ON FUNCTION racing.race_order_check() IS
+'AFTER statement trigger: races touched by a direct write must keep a possible finishing order (dead heats leave the next positions free; NASCAR finishes unique, one winner).  SQLSTATE 23514.';
+CREATE TRIGGER runner_order_ins AFTER INSERT ON racing.runner
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION racing.race_order_check('horse');
+CREATE TRIGGER runner_order_upd AFTER UPDATE ON racing.runner
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION racing.race_order_check('horse');
+CREATE TRIGGER nascar_entry_order_ins AFTER INSERT ON racing.nascar_entry
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION racing.race_order_check('nascar');
+CREATE TRIGGER nascar_entry_order_upd AFTER UPDATE ON racing.nascar_entry
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION racing.race_order_check('nascar');
 CREATE TRIGGER nascar_entry_validate BEFORE INSERT OR UPDATE ON racing.nascar_entry
 	FOR EACH ROW EXECUTE FUNCTION racing.nascar_entry_validate();
 
