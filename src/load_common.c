@@ -1223,6 +1223,25 @@ prefetch_dimensions(LoadBatch *batch)
 				entry->id = id;
 		}
 		SPI_freetuptable(SPI_tuptable);
+
+		/*
+		 * A name that another session inserted and committed while this
+		 * statement waited on it is neither inserted nor visible to the
+		 * statement's snapshot: forget it, so resolve_row_ids() looks it
+		 * up on its own, in a statement of its own.
+		 */
+		for (i = 0; i < (uint64) n; i++)
+		{
+			DimKey		key;
+			DimEntry   *entry;
+
+			memset(&key, 0, sizeof(key));
+			key.kind = spec->kind;
+			strlcpy(key.name, TextDatumGetCString(vals[0][i]), sizeof(key.name));
+			entry = hash_search(batch->dim_cache, &key, HASH_FIND, NULL);
+			if (entry && entry->id == 0)
+				hash_search(batch->dim_cache, &key, HASH_REMOVE, NULL);
+		}
 	}
 }
 
