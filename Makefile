@@ -45,6 +45,9 @@ ifneq ($(PGXS),)
 include $(PGXS)
 endif
 
+# every object depends on every header: PGXS tracks no header changes
+$(OBJS): $(wildcard src/*.h)
+
 $(DATA_built): $(sort $(wildcard src/sql/*.sql)) racing.control
 	@echo "-- racing $(EXTVERSION): generated from src/sql/*.sql, do not edit" > $@
 	@printf '%s\n' '\echo Use "CREATE EXTENSION racing" to load this file. \quit' >> $@

@@ -171,6 +171,7 @@ typedef struct LoadBatch
 	char	   *source;			/* file name or label, for messages */
 	MemoryContext cxt;			/* lives as long as the batch */
 	MemoryContext group_cxt;	/* rows waiting to be flushed */
+	MemoryContext tmp_cxt;		/* scratch of one row's checks, reset per row */
 
 	/* counters */
 	int64		rows_read;

@@ -182,7 +182,7 @@ typedef struct LoadPlan
 	SPIPlanPtr	plan;
 } LoadPlan;
 
-static LoadPlan load_plans[16];
+static LoadPlan load_plans[32];
 static int	nload_plans = 0;
 
 static SPIPlanPtr
@@ -190,23 +190,25 @@ cached_plan(const char *sql, int nargs, Oid *types)
 {
 	int			i;
 	SPIPlanPtr	plan;
+	MemoryContext cxt;
 
 	for (i = 0; i < nload_plans; i++)
 	{
 		if (load_plans[i].sql == sql)
 			return load_plans[i].plan;
 	}
+	cxt = CurrentMemoryContext;
 	plan = SPI_prepare(sql, nargs, types);
+	MemoryContextSwitchTo(cxt);
 	if (plan == NULL)
 		elog(ERROR, "racing: could not prepare \"%s\": %s", sql,
 			 SPI_result_code_string(SPI_result));
-	if (nload_plans < (int) lengthof(load_plans))
-	{
-		SPI_keepplan(plan);
-		load_plans[nload_plans].sql = sql;
-		load_plans[nload_plans].plan = plan;
-		nload_plans++;
-	}
+	if (nload_plans >= (int) lengthof(load_plans))
+		elog(ERROR, "racing: too many distinct load queries");
+	SPI_keepplan(plan);
+	load_plans[nload_plans].sql = sql;
+	load_plans[nload_plans].plan = plan;
+	nload_plans++;
 	return plan;
 }
 
@@ -221,13 +223,17 @@ spi_int8(const char *sql, int nargs, Oid *types, Datum *values,
 	bool		isnull;
 	Datum		d;
 	int			ret;
+	MemoryContext cxt = CurrentMemoryContext;
 
+	/* SPI calls return in SPI's procedure context: come back to ours */
 	ret = SPI_execute_plan(cached_plan(sql, nargs, types), values, nulls,
 						   false, 1);
+	MemoryContextSwitchTo(cxt);
 	if (ret < 0 || SPI_processed != 1)
 		elog(ERROR, "racing: query did not return one row: %s", sql);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
 					  &isnull);
+	SPI_freetuptable(SPI_tuptable);
 	if (isnull)
 		return 0;
 	return DatumGetInt64(d);
@@ -252,6 +258,8 @@ load_batch_begin(LoadSport sport, const char *format, const char *source)
 	batch->cxt = cxt;
 	batch->group_cxt = AllocSetContextCreate(cxt, "racing load rows",
 											 ALLOCSET_DEFAULT_SIZES);
+	batch->tmp_cxt = AllocSetContextCreate(cxt, "racing load scratch",
+										   ALLOCSET_DEFAULT_SIZES);
 	batch->sport = sport;
 	batch->format = MemoryContextStrdup(cxt, format);
 	batch->source = MemoryContextStrdup(cxt, source);
@@ -419,8 +427,14 @@ load_add_row(LoadBatch *batch, LoadRow *row)
 	char	   *message = NULL;
 	bool		ok;
 
+	MemoryContext caller_cxt;
+
 	batch->rows_read++;
 	CHECK_FOR_INTERRUPTS();
+
+	/* whatever the checks below allocate lives until the next row */
+	MemoryContextReset(batch->tmp_cxt);
+	caller_cxt = MemoryContextSwitchTo(batch->tmp_cxt);
 
 	if (batch->sport == SPORT_HORSE)
 		ok = validate_horse_row(row, &rule, &column, &message);
@@ -429,6 +443,7 @@ load_add_row(LoadBatch *batch, LoadRow *row)
 	if (!ok)
 	{
 		quarantine_added_row(batch, row, rule, column, message);
+		MemoryContextSwitchTo(caller_cxt);
 		return;
 	}
 
@@ -450,12 +465,9 @@ load_add_row(LoadBatch *batch, LoadRow *row)
 			MemoryContextDelete(old_cxt);
 		}
 	}
-	{
-		MemoryContext old = MemoryContextSwitchTo(batch->group_cxt);
-
-		batch->group = lappend(batch->group, row);
-		MemoryContextSwitchTo(old);
-	}
+	MemoryContextSwitchTo(batch->group_cxt);
+	batch->group = lappend(batch->group, row);
+	MemoryContextSwitchTo(caller_cxt);
 }
 
 /*
@@ -581,7 +593,12 @@ check_race_fields(LoadBatch *batch)
 			LoadRow    *a = lfirst(lc1);
 
 			if (col_equal(batch, a, majority, cols[c]))
+			{
+				MemoryContext old = MemoryContextSwitchTo(batch->group_cxt);
+
 				keep = lappend(keep, a);
+				MemoryContextSwitchTo(old);
+			}
 			else
 			{
 				char	   *msg;
@@ -929,7 +946,12 @@ entry_upsert_plan(LoadSport sport)
 	argtypes[ncols + 1] = INT8ARRAYOID;
 	argtypes[ncols + 2] = BOOLARRAYOID;
 
-	*planp = SPI_prepare(sql, ncols + 3, argtypes);
+	{
+		MemoryContext cxt = CurrentMemoryContext;
+
+		*planp = SPI_prepare(sql, ncols + 3, argtypes);
+		MemoryContextSwitchTo(cxt);
+	}
 	if (*planp == NULL)
 		elog(ERROR, "racing: could not prepare entry upsert: %s",
 			 SPI_result_code_string(SPI_result));
@@ -1196,11 +1218,15 @@ prefetch_dimensions(LoadBatch *batch)
 		}
 		{
 			Oid			argtypes[6];
+			MemoryContext cxt = CurrentMemoryContext;
+			int			ret;
 
 			for (c = 0; c < spec->ncols; c++)
 				argtypes[c] = get_array_type(spec->types[c]);
-			if (SPI_execute_plan(cached_plan(spec->sql, spec->ncols, argtypes),
-								 args, NULL, false, 0) != SPI_OK_SELECT)
+			ret = SPI_execute_plan(cached_plan(spec->sql, spec->ncols, argtypes),
+								   args, NULL, false, 0);
+			MemoryContextSwitchTo(cxt);
+			if (ret != SPI_OK_SELECT)
 				elog(ERROR, "racing: could not resolve names of kind %c",
 					 spec->kind);
 		}
@@ -1290,6 +1316,7 @@ static int
 run_entry_upsert(LoadSport sport, Datum *args, char *argnulls)
 {
 	int			ret = 0;
+	MemoryContext cxt = CurrentMemoryContext;
 
 	racing_loader_writing = true;
 	PG_TRY();
@@ -1302,6 +1329,7 @@ run_entry_upsert(LoadSport sport, Datum *args, char *argnulls)
 		racing_loader_writing = false;
 	}
 	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
 	return ret;
 }
 
@@ -1593,6 +1621,8 @@ write_quarantine(LoadBatch *batch, int64 line_no, const char *json_path,
 	Datum		values[9];
 	char		nulls[9];
 	int			i;
+	int			ret;
+	MemoryContext cxt = CurrentMemoryContext;
 
 	if (quarantine_plan == NULL)
 	{
@@ -1604,6 +1634,7 @@ write_quarantine(LoadBatch *batch, int64 line_no, const char *json_path,
 									  " column_name, message, raw, raw_text)"
 									  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)",
 									  9, types);
+		MemoryContextSwitchTo(cxt);
 		if (quarantine_plan == NULL)
 			elog(ERROR, "racing: could not prepare quarantine insert");
 		SPI_keepplan(quarantine_plan);
@@ -1648,7 +1679,10 @@ write_quarantine(LoadBatch *batch, int64 line_no, const char *json_path,
 	values[8] = raw_text ? CStringGetTextDatum(load_escape_bytes(raw_text, strlen(raw_text))) : (Datum) 0;
 	nulls[8] = raw_text ? ' ' : 'n';
 
-	if (SPI_execute_plan(quarantine_plan, values, nulls, false, 0) != SPI_OK_INSERT)
+	cxt = CurrentMemoryContext;
+	ret = SPI_execute_plan(quarantine_plan, values, nulls, false, 0);
+	MemoryContextSwitchTo(cxt);
+	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "racing: quarantine insert failed");
 }
 
@@ -1745,9 +1779,13 @@ load_batch_finish(LoadBatch *batch)
 	int			i;
 	double		quality;
 	bool		isnull;
+	MemoryContext old;
 
+	MemoryContextReset(batch->tmp_cxt);
+	old = MemoryContextSwitchTo(batch->tmp_cxt);
 	load_finish_group(batch);
 	load_flush(batch);
+	MemoryContextSwitchTo(old);
 
 	for (i = 0; i < 12; i++)
 		types[i] = INT8OID;
