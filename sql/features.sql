@@ -121,7 +121,9 @@ $$ SELECT (racing.feature_vector(sport, entry))[array_position(racing.feature_na
 --   awk -F, '$10=="Kyle Larson" && $1<2024' cup_results_2019_2024.csv | wc -l      -> 180 starts
 --   ... | tail -18 | awk -F, '{s+=$7} END {print s/18}'                          -> avg finish of the last 18
 --   wins in the last 36: awk -F, '$10=="Kyle Larson" && $1<2024' ... | tail -36 | awk -F, '$7==1' | wc -l
---   starts at Daytona: awk -F, '$10=="Kyle Larson" && $1<2024 && $3 ~ /^Daytona/' ... | wc -l
+--   win_sr_36 = (4 + 5/40) / (36 + 5) = 0.1006
+--   at the track: awk -F, '$10=="Kyle Larson" && $1<2024 && $3=="Daytona International Speedway"'
+--   gives 9 starts (the Daytona road course is another track), last 8 finishes average 21.75
 SELECT n.name, round(pg_temp.feat('nascar', e.entry_id, n.name)::numeric, 4) AS value
 FROM racing.nascar_entry e
 JOIN racing.driver d ON d.driver_id = e.driver_id AND d.name = 'Kyle Larson'
@@ -129,8 +131,9 @@ JOIN racing.nascar_race x ON x.race_id = e.race_id AND x.season = 2024 AND x.rac
 CROSS JOIN unnest(ARRAY['starts_career', 'avg_finish_18', 'win_sr_36', 'starts_track',
 						'avg_finish_track_8', 'pts_rank_before', 'races_since_last', 'field_size']) n(name);
 
--- Austin Dillon before 2019 race 2: one start (2019 race 1, Daytona, finish 9? see CSV)
---   awk -F, '$1==2019 && $2==1 && $10=="Austin Dillon" {print $7, $8, $14}' -> finish, start, led
+-- Austin Dillon before 2019 race 2: one start (2019 race 1 at Daytona)
+--   awk -F, '$1==2019 && $2==1 && $10=="Austin Dillon" {print $7, $8, $12}' -> 16 20 21
+--   (finish 16, start 20: pos_gain 4; 21 points, and 16 drivers scored more: rank 17)
 SELECT n.name, round(pg_temp.feat('nascar', e.entry_id, n.name)::numeric, 4) AS value
 FROM racing.nascar_entry e
 JOIN racing.driver d ON d.driver_id = e.driver_id AND d.name = 'Austin Dillon'
@@ -139,8 +142,11 @@ CROSS JOIN unnest(ARRAY['starts_career', 'avg_finish_18', 'pos_gain_10', 'races_
 						'pts_rank_before', 'avg_finish_track_8']) n(name);
 
 -- the horse with the most runs in the file, at its last run.  Checked with awk:
---   awk -F, '$22=="<horse>" {print $1, $3, $4, $16, $18, $19, $25}' rpscrape_full.csv
---   normpos = (pos-1)/(ran-1); days_since_run from the dates; lbs from $25
+--   awk -F, '$22=="Star Legend (IRE)" {print $1, $3, $16, $18, $20, $25, $33}' rpscrape_full.csv
+--   2025-05-20 Huntingdon ran 4 pos 3; 05-22 Chelmsford 5 ran, won; 05-30 Catterick 6 ran, won
+--   (lbs 135, or 65); today 06-05 Lingfield, 5 ran, lbs 133, or 75.  So n_runs 3, 6 days,
+--   last_normpos 0, avg_normpos_3 (0 + 0 + 2/3)/3 = 0.2222, win_sr (2 + 0.5)/(3 + 5) = 0.3125,
+--   lbs_change -2, or_change 10
 SELECT h.name, n.name AS feature, round(pg_temp.feat('horse', r.runner_id, n.name)::numeric, 4) AS value
 FROM (SELECT r.horse_id FROM racing.runner r JOIN racing.horse h USING (horse_id)
 	  GROUP BY r.horse_id, h.name ORDER BY count(*) DESC, h.name LIMIT 1) top
@@ -195,7 +201,22 @@ SELECT (f.entry_id = l.own) AS own_entry, f.stale,
 FROM racing.entry_features f JOIN leak_n_before b USING (entry_id), leak_n l
 WHERE f.sport = 'nascar' ORDER BY 1 DESC;
 
--- a pre-race entry: declared, then its result arrives; the vector stays
+-- a pre-race entry: declared without a result, then the result arrives;
+-- its vector does not change
+CREATE TEMP TABLE pre AS
+SELECT r.runner_id, r.position, r.finished, r.pos_text, r.ovr_btn, f.vec
+FROM racing.runner r JOIN racing.entry_features f ON f.sport = 'horse' AND f.entry_id = r.runner_id
+JOIN racing.race x ON x.race_id = r.race_id
+WHERE r.position = 2 ORDER BY x.race_date DESC, r.runner_id LIMIT 1;
+UPDATE racing.runner SET has_result = false, position = NULL, finished = NULL, pos_text = NULL, ovr_btn = NULL
+WHERE runner_id = (SELECT runner_id FROM pre);
+SELECT f.pre_race, f.vec::text = p.vec::text AS vector_unchanged
+FROM racing.entry_features f JOIN pre p ON f.sport = 'horse' AND f.entry_id = p.runner_id;
+UPDATE racing.runner r SET has_result = true, position = p.position, finished = p.finished,
+	   pos_text = p.pos_text, ovr_btn = p.ovr_btn
+FROM pre p WHERE r.runner_id = p.runner_id;
+SELECT f.pre_race, f.vec::text = p.vec::text AS vector_unchanged
+FROM racing.entry_features f JOIN pre p ON f.sport = 'horse' AND f.entry_id = p.runner_id;
 SELECT count(*) AS stale_left FROM racing.entry_features WHERE stale AND sport = 'horse';
 
 ROLLBACK;
