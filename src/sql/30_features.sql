@@ -200,6 +200,10 @@ CREATE FUNCTION racing._features_entry_trigger()
 RETURNS trigger AS 'MODULE_PATHNAME', 'features_entry_trigger' LANGUAGE C;
 CREATE FUNCTION racing._features_race_trigger()
 RETURNS trigger AS 'MODULE_PATHNAME', 'features_race_trigger' LANGUAGE C;
+COMMENT ON FUNCTION racing._features_entry_trigger() IS
+'Internal: AFTER INSERT/UPDATE/DELETE statement trigger on racing.runner and racing.nascar_entry that replaces the history of the touched races and stores their vectors.';
+COMMENT ON FUNCTION racing._features_race_trigger() IS
+'Internal: AFTER UPDATE statement trigger on racing.race and racing.nascar_race; a change of a column the features read reprocesses the race''s entries.';
 
 CREATE TRIGGER runner_features_ins AFTER INSERT ON racing.runner
 	REFERENCING NEW TABLE AS feat_new
@@ -281,6 +285,8 @@ BEGIN
 	RETURN sport;
 END
 $$;
+COMMENT ON FUNCTION racing._check_sport(text) IS
+'Internal: the sport argument when it is horse or nascar, an error (SQLSTATE 22023) otherwise.';
 
 CREATE FUNCTION racing.feature_names(sport text)
 RETURNS text[] LANGUAGE sql STABLE AS
