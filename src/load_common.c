@@ -615,148 +615,6 @@ check_race_fields(LoadBatch *batch)
 }
 
 /*
- * Horse race: positions against the field, unique positions except dead
- * heats.  Marks dead heats.  Returns false (after quarantining the whole
- * race) when the finishing order cannot be right.
- */
-static bool
-check_horse_positions(LoadBatch *batch)
-{
-	LoadRow    *first = linitial(batch->group);
-	int			nrows = list_length(batch->group);
-	int			maxpos = 0;
-	int		   *count;
-	ListCell   *lc;
-	char	   *problem = NULL;
-	int			p;
-
-	if (!col_null(first, H_RAN) && nrows > col_int(first, H_RAN))
-		problem = psprintf("the race has %d rows but ran is %d",
-						   nrows, col_int(first, H_RAN));
-
-	foreach(lc, batch->group)
-	{
-		LoadRow    *r = lfirst(lc);
-
-		if (!col_null(r, H_POSITION) && col_int(r, H_POSITION) > maxpos)
-			maxpos = col_int(r, H_POSITION);
-	}
-	if (problem == NULL && maxpos > Max(nrows, col_null(first, H_RAN) ? 0 : col_int(first, H_RAN)))
-		problem = psprintf("position %d is beyond a field of %d", maxpos,
-						   col_null(first, H_RAN) ? nrows : col_int(first, H_RAN));
-
-	if (problem == NULL && maxpos > 0)
-	{
-		count = palloc0(sizeof(int) * (maxpos + 2));
-		foreach(lc, batch->group)
-		{
-			LoadRow    *r = lfirst(lc);
-
-			if (!col_null(r, H_POSITION))
-				count[col_int(r, H_POSITION)]++;
-		}
-
-		/*
-		 * k runners sharing position p is a dead heat when positions p+1
-		 * .. p+k-1 are left out, as the Racing Post writes them.
-		 */
-		for (p = 1; p <= maxpos && problem == NULL; p++)
-		{
-			int			k = count[p];
-			int			q;
-
-			if (k <= 1)
-				continue;
-			for (q = p + 1; q < p + k && q <= maxpos; q++)
-			{
-				if (count[q] != 0)
-				{
-					problem = psprintf("position %d is shared by %d runners but position %d is also taken",
-									   p, k, q);
-					break;
-				}
-			}
-		}
-		if (problem == NULL)
-		{
-			foreach(lc, batch->group)
-			{
-				LoadRow    *r = lfirst(lc);
-
-				if (!col_null(r, H_POSITION) && count[col_int(r, H_POSITION)] > 1)
-				{
-					r->values[H_DEAD_HEAT] = BoolGetDatum(true);
-					r->nulls[H_DEAD_HEAT] = false;
-				}
-			}
-		}
-	}
-
-	if (problem != NULL)
-	{
-		foreach(lc, batch->group)
-			quarantine_added_row(batch, lfirst(lc), "race_positions", "pos",
-								 psprintf("finishing order of the race is inconsistent: %s",
-										  problem));
-		batch->group = NIL;
-		return false;
-	}
-	return true;
-}
-
-/*
- * NASCAR race: finishing positions unique, at most one winner, and the
- * winner the car that finished first.
- */
-static bool
-check_nascar_positions(LoadBatch *batch)
-{
-	ListCell   *lc;
-	char	   *problem = NULL;
-	int			winners = 0;
-	bool	   *seen;
-	int			maxfinish = 0;
-
-	foreach(lc, batch->group)
-	{
-		LoadRow    *r = lfirst(lc);
-
-		if (!col_null(r, N_FINISH) && col_int(r, N_FINISH) > maxfinish)
-			maxfinish = col_int(r, N_FINISH);
-		if (!col_null(r, N_WIN) && DatumGetBool(r->values[N_WIN]))
-			winners++;
-	}
-	seen = palloc0(sizeof(bool) * (maxfinish + 1));
-	foreach(lc, batch->group)
-	{
-		LoadRow    *r = lfirst(lc);
-
-		if (col_null(r, N_FINISH))
-			continue;
-		if (seen[col_int(r, N_FINISH)])
-		{
-			problem = psprintf("finishing position %d occurs twice",
-							   col_int(r, N_FINISH));
-			break;
-		}
-		seen[col_int(r, N_FINISH)] = true;
-	}
-	if (problem == NULL && winners > 1)
-		problem = psprintf("%d cars are marked as winner", winners);
-
-	if (problem != NULL)
-	{
-		foreach(lc, batch->group)
-			quarantine_added_row(batch, lfirst(lc), "race_positions", "Finish",
-								 psprintf("finishing order of the race is inconsistent: %s",
-										  problem));
-		batch->group = NIL;
-		return false;
-	}
-	return true;
-}
-
-/*
  * The current group is a complete race: validate it as a whole and move
  * it to the pending list.
  */
@@ -766,7 +624,6 @@ load_finish_group(LoadBatch *batch)
 	bool		consistent;
 	PendingRace *pr;
 	MemoryContext old;
-	bool		declared;
 
 	if (batch->group == NIL)
 		return;
@@ -774,27 +631,7 @@ load_finish_group(LoadBatch *batch)
 	batch->races_checked++;
 	consistent = check_race_fields(batch);
 
-	if (batch->group != NIL)
-	{
-		if (batch->sport == SPORT_HORSE)
-		{
-			LoadRow    *first = linitial(batch->group);
-			char	   *status = col_text(first, H_RACE_STATUS);
-
-			declared = status && strcmp(status, "declared") == 0;
-			if (!declared)
-				consistent &= check_horse_positions(batch);
-		}
-		else
-		{
-			LoadRow    *first = linitial(batch->group);
-			char	   *status = col_text(first, N_RACE_STATUS);
-
-			declared = status && strcmp(status, "result") != 0;
-			if (!declared)
-				consistent &= check_nascar_positions(batch);
-		}
-	}
+	/* the finishing order is checked at flush time, with the stored rows */
 	if (consistent)
 		batch->races_consistent++;
 
@@ -982,6 +819,297 @@ typedef struct RowIds
 	int64		dim1_id;
 	int64		dim2_id;
 } RowIds;
+
+/* a row of a flush with its resolved ids */
+typedef struct FlushRow
+{
+	LoadRow    *row;
+	RowIds		ids;
+} FlushRow;
+
+/* an entry of a race, as far as its finishing order goes */
+typedef struct OrderEntry
+{
+	int64		part_id;		/* horse or driver */
+	char	   *car;			/* NASCAR car, else NULL */
+	int			position;		/* 0 when none */
+	bool		win;
+	FlushRow   *frow;			/* NULL for an entry already stored */
+} OrderEntry;
+
+/* the entries of one race in a flush */
+typedef struct RaceCheck
+{
+	int64		race_id;		/* hash key */
+	List	   *file;			/* FlushRow * of this flush */
+	List	   *stored;			/* OrderEntry * already in the table */
+} RaceCheck;
+
+/*
+ * Horse race: the file's rows and the stored rows they do not replace
+ * must fit the field and form a possible finishing order.  Returns the
+ * problem, or NULL; marks dead heats on the file's rows.
+ */
+static char *
+horse_order_problem(LoadBatch *batch, OrderEntry *e, int n)
+{
+	int			ran = -1;
+	int			maxpos = 0;
+	int		   *count;
+	int			i;
+	int			p;
+
+	for (i = 0; i < n; i++)
+	{
+		if (e[i].frow && !col_null(e[i].frow->row, H_RAN))
+			ran = col_int(e[i].frow->row, H_RAN);
+		if (e[i].position > maxpos)
+			maxpos = e[i].position;
+	}
+	if (ran >= 0 && n > ran)
+		return psprintf("the race would have %d runners but ran is %d", n, ran);
+	if (maxpos > Max(n, ran))
+		return psprintf("position %d is beyond a field of %d", maxpos, Max(n, ran));
+	if (maxpos == 0)
+		return NULL;
+
+	count = palloc0(sizeof(int) * (maxpos + 2));
+	for (i = 0; i < n; i++)
+		count[e[i].position]++;
+
+	/*
+	 * k runners sharing position p is a dead heat when positions p+1 ..
+	 * p+k-1 are left out, as the Racing Post writes them.
+	 */
+	for (p = 1; p <= maxpos; p++)
+	{
+		int			k = count[p];
+		int			q;
+
+		for (q = p + 1; k > 1 && q < p + k && q <= maxpos; q++)
+		{
+			if (count[q] != 0)
+				return psprintf("position %d is shared by %d runners but position %d is also taken",
+								p, k, q);
+		}
+	}
+	for (i = 0; i < n; i++)
+	{
+		if (e[i].frow && e[i].position > 0 && count[e[i].position] > 1)
+		{
+			LoadRow    *r = e[i].frow->row;
+
+			r->values[H_DEAD_HEAT] = BoolGetDatum(true);
+			r->nulls[H_DEAD_HEAT] = false;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * NASCAR race: unique finishing positions, one winner at most, and no
+ * driver in two cars.
+ */
+static char *
+nascar_order_problem(OrderEntry *e, int n)
+{
+	int			i;
+	int			j;
+	int			winners = 0;
+
+	for (i = 0; i < n; i++)
+	{
+		if (e[i].win)
+			winners++;
+		for (j = i + 1; j < n; j++)
+		{
+			if (e[i].position > 0 && e[i].position == e[j].position)
+				return psprintf("finishing position %d occurs twice", e[i].position);
+			if (e[i].part_id == e[j].part_id)
+				return psprintf("the same driver is entered with car %s and car %s",
+								e[i].car, e[j].car);
+		}
+	}
+	if (winners > 1)
+		return psprintf("%d cars are marked as winner", winners);
+	return NULL;
+}
+
+/*
+ * Check every race of a flush as a whole: the rows the file brings plus
+ * the rows already stored for the race that the file does not replace (a
+ * race split over two parts of a file, or a correction that renames a
+ * horse, must not leave an impossible race behind).  The file's rows of
+ * a race that fails are quarantined.
+ */
+static void
+check_flush_races(LoadBatch *batch, FlushRow *frows, int nfrows)
+{
+	HASHCTL		ctl;
+	HTAB	   *races;
+	RaceCheck **order;
+	int			nraces = 0;
+	int			f;
+	int			i;
+	Datum	   *ids;
+	Datum		args[1];
+	Oid			argtypes[1] = {INT8ARRAYOID};
+	static const char *horse_sql =
+		"SELECT race_id, horse_id, coalesce(position, 0), false, NULL::text"
+		" FROM racing.runner WHERE race_id = ANY($1)";
+	static const char *nascar_sql =
+		"SELECT race_id, driver_id::int8, coalesce(finish, 0), coalesce(win, false), car"
+		" FROM racing.nascar_entry WHERE race_id = ANY($1)";
+	int			ret;
+	MemoryContext cxt;
+
+	if (nfrows == 0)
+		return;
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(RaceCheck);
+	ctl.hcxt = CurrentMemoryContext;
+	races = hash_create("racing flush races", 256, &ctl,
+						HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	order = palloc(sizeof(RaceCheck *) * nfrows);
+	ids = palloc(sizeof(Datum) * nfrows);
+
+	for (f = 0; f < nfrows; f++)
+	{
+		bool		found;
+		RaceCheck  *rc = hash_search(races, &frows[f].ids.race_id,
+									 HASH_ENTER, &found);
+
+		if (!found)
+		{
+			rc->file = NIL;
+			rc->stored = NIL;
+			order[nraces] = rc;
+			ids[nraces] = Int64GetDatum(rc->race_id);
+			nraces++;
+		}
+		rc->file = lappend(rc->file, &frows[f]);
+	}
+
+	/* what is stored of these races */
+	args[0] = PointerGetDatum(construct_array(ids, nraces, INT8OID, 8, true,
+											  TYPALIGN_DOUBLE));
+	cxt = CurrentMemoryContext;
+	ret = SPI_execute_plan(cached_plan(batch->sport == SPORT_HORSE ? horse_sql : nascar_sql,
+									   1, argtypes),
+						   args, NULL, false, 0);
+	MemoryContextSwitchTo(cxt);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "racing: could not read the stored entries of the races");
+	for (i = 0; i < (int) SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int64		race_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		RaceCheck  *rc = hash_search(races, &race_id, HASH_FIND, NULL);
+		OrderEntry *e;
+
+		if (rc == NULL)
+			continue;
+		e = palloc0(sizeof(OrderEntry));
+		e->part_id = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
+		e->position = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
+		e->win = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+		e->car = SPI_getvalue(tup, desc, 5);
+		rc->stored = lappend(rc->stored, e);
+	}
+	SPI_freetuptable(SPI_tuptable);
+
+	for (i = 0; i < nraces; i++)
+	{
+		RaceCheck  *rc = order[i];
+		int			n = 0;
+		int			nstored = 0;
+		OrderEntry *e = palloc0(sizeof(OrderEntry) *
+								(list_length(rc->file) + list_length(rc->stored)));
+		ListCell   *lc;
+		ListCell   *lc2;
+		char	   *problem;
+
+		foreach(lc, rc->file)
+		{
+			FlushRow   *fr = lfirst(lc);
+			LoadRow    *r = fr->row;
+
+			e[n].part_id = fr->ids.part_id;
+			e[n].frow = fr;
+			if (batch->sport == SPORT_HORSE)
+				e[n].position = col_null(r, H_POSITION) ? 0 : col_int(r, H_POSITION);
+			else
+			{
+				e[n].position = col_null(r, N_FINISH) ? 0 : col_int(r, N_FINISH);
+				e[n].win = !col_null(r, N_WIN) && DatumGetBool(r->values[N_WIN]);
+				e[n].car = TextDatumGetCString(r->values[N_CAR]);
+			}
+			n++;
+		}
+		foreach(lc, rc->stored)
+		{
+			OrderEntry *st = lfirst(lc);
+			bool		replaced = false;
+
+			foreach(lc2, rc->file)
+			{
+				FlushRow   *fr = lfirst(lc2);
+
+				if (fr->ids.part_id == st->part_id &&
+					(batch->sport == SPORT_HORSE ||
+					 strcmp(TextDatumGetCString(fr->row->values[N_CAR]), st->car) == 0))
+				{
+					replaced = true;
+					break;
+				}
+			}
+			if (!replaced)
+			{
+				e[n++] = *st;
+				nstored++;
+			}
+		}
+
+		/* declared races (race cards) have no finishing order yet */
+		if (batch->sport == SPORT_HORSE)
+		{
+			LoadRow    *first = ((FlushRow *) linitial(rc->file))->row;
+			char	   *status = col_text(first, H_RACE_STATUS);
+
+			if (status && strcmp(status, "declared") == 0)
+				continue;
+			problem = horse_order_problem(batch, e, n);
+		}
+		else
+		{
+			LoadRow    *first = ((FlushRow *) linitial(rc->file))->row;
+			char	   *status = col_text(first, N_RACE_STATUS);
+
+			if (status && strcmp(status, "result") != 0)
+				continue;
+			problem = nascar_order_problem(e, n);
+		}
+		if (problem == NULL)
+			continue;
+
+		batch->races_consistent--;
+		foreach(lc, rc->file)
+		{
+			FlushRow   *fr = lfirst(lc);
+
+			quarantine_added_row(batch, fr->row, "race_positions",
+								 batch->sport == SPORT_HORSE ? "pos" : "Finish",
+								 nstored > 0 ?
+								 psprintf("finishing order of the race is inconsistent with the %d entries already stored for it: %s",
+										  nstored, problem) :
+								 psprintf("finishing order of the race is inconsistent: %s",
+										  problem));
+		}
+	}
+}
 
 /*
  * Resolve the race of a pending group: course or track, then an upsert
@@ -1355,7 +1483,9 @@ load_flush(LoadBatch *batch)
 	uint64		i;
 	HTAB	   *seen;
 	HASHCTL		ctl;
-	LoadRow   **rowat;
+	FlushRow   *frows;
+	int			nfrows = 0;
+	int			f;
 	int64	   *late_races = NULL;
 	int			nlate = 0;
 	MemoryContext flush_cxt;
@@ -1385,7 +1515,7 @@ load_flush(LoadBatch *batch)
 		colvals[c] = palloc(sizeof(Datum) * maxrows);
 		colnulls[c] = palloc0(sizeof(bool) * maxrows);
 	}
-	rowat = palloc(sizeof(LoadRow *) * maxrows);
+	frows = palloc(sizeof(FlushRow) * maxrows);
 	late_races = palloc(sizeof(int64) * list_length(batch->pending));
 
 	/* the same entry twice in one statement would fail: keep the first */
@@ -1419,6 +1549,7 @@ load_flush(LoadBatch *batch)
 			RowIds		key;
 			bool		found;
 			char	   *keycar = NULL;
+
 			void	   *entry;
 
 			memset(&ids, 0, sizeof(ids));
@@ -1457,45 +1588,58 @@ load_flush(LoadBatch *batch)
 				continue;
 			}
 			*(LoadRow **) ((char *) entry + sizeof(RowIds)) = r;
-
-			for (c = 0; c < ncols; c++)
-			{
-				int			src = cols[c].source;
-
-				colnulls[c][nrows] = false;
-				switch (src)
-				{
-					case SRC_RACE_ID:
-						colvals[c][nrows] = Int64GetDatum(ids.race_id);
-						break;
-					case SRC_PART_ID:
-						colvals[c][nrows] = cols[c].type == INT8OID ?
-							Int64GetDatum(ids.part_id) : Int32GetDatum((int32) ids.part_id);
-						break;
-					case SRC_DIM1_ID:
-						colvals[c][nrows] = Int32GetDatum((int32) ids.dim1_id);
-						colnulls[c][nrows] = ids.dim1_id == 0;
-						break;
-					case SRC_DIM2_ID:
-						colvals[c][nrows] = Int32GetDatum((int32) ids.dim2_id);
-						colnulls[c][nrows] = ids.dim2_id == 0;
-						break;
-					default:
-						if (r->nulls[src])
-						{
-							colvals[c][nrows] = (Datum) 0;
-							colnulls[c][nrows] = true;
-						}
-						else
-							colvals[c][nrows] = entry_value(r, src, cols[c].type);
-						break;
-				}
-			}
-			colvals[ncols][nrows] = Int64GetDatum(batch->batch_id);
-			colvals[ncols + 1][nrows] = Int64GetDatum(r->line_no);
-			rowat[nrows] = r;
-			nrows++;
+			frows[nfrows].row = r;
+			frows[nfrows].ids = ids;
+			nfrows++;
 		}
+	}
+
+	/* whole races, with what is stored of them, must still make sense */
+	check_flush_races(batch, frows, nfrows);
+
+	for (f = 0; f < nfrows; f++)
+	{
+		LoadRow    *r = frows[f].row;
+		RowIds	   *ids = &frows[f].ids;
+
+		if (r->rejected)
+			continue;
+		for (c = 0; c < ncols; c++)
+		{
+			int			src = cols[c].source;
+
+			colnulls[c][nrows] = false;
+			switch (src)
+			{
+				case SRC_RACE_ID:
+					colvals[c][nrows] = Int64GetDatum(ids->race_id);
+					break;
+				case SRC_PART_ID:
+					colvals[c][nrows] = cols[c].type == INT8OID ?
+						Int64GetDatum(ids->part_id) : Int32GetDatum((int32) ids->part_id);
+					break;
+				case SRC_DIM1_ID:
+					colvals[c][nrows] = Int32GetDatum((int32) ids->dim1_id);
+					colnulls[c][nrows] = ids->dim1_id == 0;
+					break;
+				case SRC_DIM2_ID:
+					colvals[c][nrows] = Int32GetDatum((int32) ids->dim2_id);
+					colnulls[c][nrows] = ids->dim2_id == 0;
+					break;
+				default:
+					if (r->nulls[src])
+					{
+						colvals[c][nrows] = (Datum) 0;
+						colnulls[c][nrows] = true;
+					}
+					else
+						colvals[c][nrows] = entry_value(r, src, cols[c].type);
+					break;
+			}
+		}
+		colvals[ncols][nrows] = Int64GetDatum(batch->batch_id);
+		colvals[ncols + 1][nrows] = Int64GetDatum(r->line_no);
+		nrows++;
 	}
 
 	if (nrows > 0)
@@ -1829,6 +1973,8 @@ load_batch_finish(LoadBatch *batch)
 				 errdetail("%lld of %lld rows were quarantined; see racing.batch_quality and racing.quarantine.",
 						   (long long) batch->rows_quarantined,
 						   (long long) batch->rows_read),
+				 racing_quality_strict ?
+				 errhint("Nothing was stored.  Load the file with racing.quality_strict off to keep the good rows and see the bad ones in racing.quarantine, or fix the file.") :
 				 errhint("Fix the rows listed in racing.quarantine for batch %lld and load the file again; it stores only what is new.",
 						 (long long) batch->batch_id)));
 }

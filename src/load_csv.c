@@ -35,6 +35,7 @@
 #include "catalog/pg_authid.h"
 #include "commands/copy.h"
 #include "commands/copyfrom_internal.h"
+#include "commands/progress.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -42,6 +43,7 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_node.h"
+#include "pgstat.h"
 #include "storage/fd.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -149,24 +151,158 @@ typedef struct CsvLoad
 	MemoryContext chunk_cxt;	/* records of the chunk being processed */
 } CsvLoad;
 
-/* data source of an in-memory load (the COPY callback has no argument) */
-static const char *mem_data = NULL;
-static int	mem_len = 0;
-static int	mem_pos = 0;
+/*
+ * Where COPY reads from: a server-side file or the bytes of a bytea.
+ * COPY always reads through a callback (copy_data_source_cb has no
+ * argument, hence the static pointer), so that reading can start again at
+ * any line after a CSV syntax error.
+ */
+typedef struct CsvSource
+{
+	FILE	   *file;			/* server-side file, or NULL */
+	const char *mem;			/* else the bytes in memory */
+	int64		len;			/* total bytes */
+	int64		total_lines;	/* physical lines, a last one without \n too */
+	int64		read_pos;		/* next byte COPY gets, for memory */
+	/* a known line start, for seeking forward */
+	int64		cursor_line;
+	int64		cursor_offset;
+} CsvSource;
+
+static CsvSource *csv_source = NULL;
 
 /*
- * copy_data_source_cb over the bytea being loaded.
+ * copy_data_source_cb over the current source.
  */
 static int
-mem_source(void *outbuf, int minread, int maxread)
+source_read(void *outbuf, int minread, int maxread)
 {
-	int			n = Min(maxread, mem_len - mem_pos);
+	CsvSource  *src = csv_source;
 
-	if (n <= 0)
-		return 0;
-	memcpy(outbuf, mem_data + mem_pos, n);
-	mem_pos += n;
-	return n;
+	if (src->file)
+		return (int) fread(outbuf, 1, maxread, src->file);
+	else
+	{
+		int64		n = Min((int64) maxread, src->len - src->read_pos);
+
+		if (n <= 0)
+			return 0;
+		memcpy(outbuf, src->mem + src->read_pos, n);
+		src->read_pos += n;
+		return (int) n;
+	}
+}
+
+/*
+ * Byte offset where physical line "line" (1-based) starts, scanning
+ * forward from the cursor; -1 past the end.  Moves the cursor there.
+ */
+static int64
+source_line_offset(CsvSource *src, int64 line)
+{
+	int64		off;
+	int64		l;
+	char		buf[65536];
+
+	if (line < src->cursor_line)
+	{
+		src->cursor_line = 1;
+		src->cursor_offset = 0;
+	}
+	l = src->cursor_line;
+	off = src->cursor_offset;
+	if (src->file && fseeko(src->file, off, SEEK_SET) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not seek in input: %m")));
+	while (l < line && off < src->len)
+	{
+		size_t		n;
+		size_t		i;
+		const char *p;
+
+		if (src->file)
+		{
+			n = fread(buf, 1, sizeof(buf), src->file);
+			p = buf;
+		}
+		else
+		{
+			n = (size_t) Min((int64) sizeof(buf), src->len - off);
+			p = src->mem + off;
+		}
+		if (n == 0)
+			break;
+		for (i = 0; i < n && l < line; i++)
+		{
+			if (p[i] == '\n')
+			{
+				l++;
+				if (l == line)
+				{
+					off += i + 1;
+					break;
+				}
+			}
+		}
+		if (l < line)
+			off += n;
+	}
+	if (l < line || off >= src->len)
+		return -1;
+	src->cursor_line = l;
+	src->cursor_offset = off;
+	return off;
+}
+
+/*
+ * Position the source so that COPY reads from the start of "line".
+ */
+static bool
+source_seek_line(CsvSource *src, int64 line)
+{
+	int64		off = source_line_offset(src, line);
+
+	if (off < 0)
+		return false;
+	if (src->file && fseeko(src->file, off, SEEK_SET) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not seek in input: %m")));
+	src->read_pos = off;
+	return true;
+}
+
+/*
+ * The text of one physical line, at most 64 kB of it, for the quarantine.
+ */
+static char *
+source_line_text(CsvSource *src, int64 line)
+{
+	StringInfoData buf;
+	int64		off = source_line_offset(src, line);
+	int			c;
+
+	initStringInfo(&buf);
+	if (off < 0)
+		return buf.data;
+	if (src->file)
+	{
+		if (fseeko(src->file, off, SEEK_SET) != 0)
+			return buf.data;
+		while ((c = fgetc(src->file)) != EOF && c != '\n' && buf.len < 65536)
+			appendStringInfoChar(&buf, (char) c);
+	}
+	else
+	{
+		int64		i;
+
+		for (i = off; i < src->len && src->mem[i] != '\n' && buf.len < 65536; i++)
+			appendStringInfoChar(&buf, src->mem[i]);
+	}
+	if (buf.len > 0 && buf.data[buf.len - 1] == '\r')
+		buf.data[--buf.len] = '\0';
+	return buf.data;
 }
 
 /*
@@ -208,11 +344,11 @@ report_nul(const char *source, int64 line, int64 col)
 }
 
 /*
- * Scan a server-side file before COPY opens it: it must exist, be a
- * regular file, be non-empty and hold no NUL byte.
+ * Open a server-side file after checking it: it must exist, be a regular
+ * file, be non-empty and hold no NUL byte.  Fills the source.
  */
 static void
-check_file(const char *path)
+open_file_source(const char *path, CsvSource *src)
 {
 	struct stat st;
 	FILE	   *f;
@@ -221,6 +357,8 @@ check_file(const char *path)
 	int64		line = 1;
 	int64		col = 0;
 	bool		nul = false;
+	int64		len = 0;
+	char		last = '\n';
 
 	if (stat(path, &st) != 0)
 		ereport(ERROR,
@@ -232,6 +370,11 @@ check_file(const char *path)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is a directory", path),
 				 errhint("Give the path of a CSV file.")));
+	if (!S_ISREG(st.st_mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a regular file", path),
+				 errhint("Load a CSV file; devices, pipes and sockets cannot be read.")));
 	if (st.st_size == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_BAD_COPY_FILE_FORMAT),
@@ -242,12 +385,29 @@ check_file(const char *path)
 	if (f == NULL)
 		ereport(ERROR,
 				(errcode_for_file_access(),
-				 errmsg("could not open file \"%s\": %m", path)));
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && !nul)
+				 errmsg("could not open file \"%s\": %m", path),
+				 errhint("The file must be readable by the operating-system user the database server runs as.")));
+	while (!nul && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+	{
 		check_text_input(path, buf, n, &line, &col, &nul);
-	FreeFile(f);
+		len += n;
+		last = buf[n - 1];
+	}
 	if (nul)
+	{
+		FreeFile(f);
 		report_nul(path, line, col);
+	}
+	src->file = f;
+	src->mem = NULL;
+	src->len = len;
+	src->total_lines = line - (last == '\n' ? 1 : 0);
+	src->cursor_line = 1;
+	src->cursor_offset = 0;
+	if (fseeko(f, 0, SEEK_SET) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not seek in file \"%s\": %m", path)));
 }
 
 /*
@@ -303,13 +463,19 @@ map_header(CsvLoad *csv, char **fields, int nfields, const char *source)
 			lower[j] = pg_ascii_tolower((unsigned char) lower[j]);
 		for (j = 0; names[j].name != NULL; j++)
 		{
-			if (strcmp(lower, names[j].name) == 0 &&
-				csv->colmap[names[j].field] < 0)
-			{
-				csv->colmap[names[j].field] = i;
-				csv->nmapped++;
-				break;
-			}
+			if (strcmp(lower, names[j].name) != 0)
+				continue;
+			if (csv->colmap[names[j].field] >= 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_BAD_COPY_FILE_FORMAT),
+						 errmsg("file \"%s\" names column \"%s\" twice", source,
+								csv->header[csv->colmap[names[j].field]]),
+						 errdetail("Columns %d and %d of the header (line 1) mean the same field.",
+								   csv->colmap[names[j].field] + 1, i + 1),
+						 errhint("Remove or rename one of them; columns are matched by name.")));
+			csv->colmap[names[j].field] = i;
+			csv->nmapped++;
+			break;
 		}
 	}
 
@@ -420,7 +586,7 @@ set_int(LoadRow *row, int col, const char *s, const char *name, ParseError *err)
 		return true;
 	r = notation_parse_int(s, &v);
 	if (r == NOTATION_INVALID)
-		PARSE_FAIL(name, "column \"%s\": \"%s\" is not a whole number", name, s);
+		PARSE_FAIL(name, "column \"%s\": \"%s\" is not a whole number of at most 9 digits", name, s);
 	if (r == NOTATION_OK)
 	{
 		row->values[col] = Int32GetDatum(v);
@@ -509,7 +675,7 @@ rpscrape_row(CsvLoad *csv, CsvRecord *rec, LoadRow *row, ParseError *err)
 	if (s == NULL || notation_is_missing(s))
 		PARSE_FAIL("date", "column \"date\" is empty; it is part of the race key");
 	if (!parse_iso_date(s, &date))
-		PARSE_FAIL("date", "column \"date\": \"%s\" is not a date in the form YYYY-MM-DD", s);
+		PARSE_FAIL("date", "column \"date\": \"%s\" is not a date YYYY-MM-DD between 1900 and 2200", s);
 	row->values[H_RACE_DATE] = DateADTGetDatum(date);
 	row->nulls[H_RACE_DATE] = false;
 
@@ -727,13 +893,15 @@ rpscrape_row(CsvLoad *csv, CsvRecord *rec, LoadRow *row, ParseError *err)
 	if (!set_number(row, H_TIME_SECS, field(csv, rec, F_SECS), "secs", err))
 		return false;
 	s = field(csv, rec, F_TIME);
-	if (s && row->nulls[H_TIME_SECS] &&
-		(r = notation_parse_race_time(s, &d)) != NOTATION_MISSING)
+	if (s && (r = notation_parse_race_time(s, &d)) != NOTATION_MISSING)
 	{
 		if (r == NOTATION_INVALID)
 			PARSE_FAIL("time", "column \"time\": \"%s\" is not a time such as 1:4.85", s);
-		row->values[H_TIME_SECS] = Float8GetDatum(d);
-		row->nulls[H_TIME_SECS] = false;
+		if (row->nulls[H_TIME_SECS])
+		{
+			row->values[H_TIME_SECS] = Float8GetDatum(d);
+			row->nulls[H_TIME_SECS] = false;
+		}
 	}
 	s = field(csv, rec, F_PRIZE);
 	if (s)
@@ -968,12 +1136,14 @@ process_record(CsvLoad *csv, CsvRecord *rec)
 
 /*
  * Read up to CSV_CHUNK_RECORDS records inside a subtransaction, copying
- * the fields into the batch's row context.  On a CSV syntax error the
- * records read so far are returned and *error holds the message.
+ * the fields into the chunk context.  *last_line is the physical line the
+ * previous record ended on; a record starts on the line after it.  On a
+ * CSV syntax error the records read so far are returned, *error holds the
+ * parser's message and *eof is set.
  */
 static int
 read_chunk(CopyFromState cstate, CsvLoad *csv, CsvRecord *recs,
-		   char **error, int64 *error_line, bool *eof)
+		   int64 line_base, int64 *last_line, char **error, bool *eof)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -992,14 +1162,21 @@ read_chunk(CopyFromState cstate, CsvLoad *csv, CsvRecord *recs,
 			int			nfields;
 			int			i;
 			MemoryContext prev;
+			int64		start = *last_line + 1;
 
 			if (!NextCopyFromRawFields(cstate, &fields, &nfields))
 			{
 				*eof = true;
 				break;
 			}
+			*last_line = line_base + (int64) cstate->cur_lineno;
+
+			/* a blank line is no record */
+			if (nfields == 1 && (fields[0] == NULL || fields[0][0] == '\0'))
+				continue;
+
 			prev = MemoryContextSwitchTo(rowcxt);
-			recs[n].line_no = cstate->cur_lineno;
+			recs[n].line_no = start;
 			recs[n].nfields = nfields;
 			recs[n].fields = palloc(sizeof(char *) * Max(nfields, 1));
 			for (i = 0; i < nfields; i++)
@@ -1023,7 +1200,6 @@ read_chunk(CopyFromState cstate, CsvLoad *csv, CsvRecord *recs,
 		CurrentResourceOwner = oldowner;
 
 		*error = edata->message;
-		*error_line = cstate->cur_lineno;
 		*eof = true;
 	}
 	PG_END_TRY();
@@ -1031,40 +1207,59 @@ read_chunk(CopyFromState cstate, CsvLoad *csv, CsvRecord *recs,
 }
 
 /*
+ * Start a COPY parser reading the source from physical line "line".
+ */
+static CopyFromState
+begin_copy_at(Relation rel, CsvSource *src, int64 line)
+{
+	List	   *options;
+	CopyFromState cstate;
+
+	if (!source_seek_line(src, line))
+		return NULL;
+	options = list_make2(makeDefElem("format", (Node *) makeString("csv"), -1),
+						 makeDefElem("encoding", (Node *) makeString("SQL_ASCII"), -1));
+	csv_source = src;
+	cstate = BeginCopyFrom(make_parsestate(NULL), rel, NULL, NULL, false,
+						   source_read, NIL, options);
+	pgstat_progress_update_param(PROGRESS_COPY_BYTES_TOTAL, src->len);
+	return cstate;
+}
+
+/*
  * Load one CSV input: a server-side file (path) or the bytes of a bytea
  * (data).  Returns the report row.
+ *
+ * Reading goes on after a CSV syntax error: the parser is started again
+ * at the record that failed, which a fresh parser often reads (a file
+ * whose line ends change from CRLF to LF half-way); when the fresh parser
+ * fails on that same record, its first line is quarantined on its own and
+ * reading starts again on the next line.  A line holding only \. (which
+ * ends COPY input) is quarantined the same way.  So every physical line
+ * ends up in a result, a duplicate or the quarantine.
  */
 static Datum
 csv_load(FunctionCallInfo fcinfo, LoadSport sport, const char *path,
 		 bytea *data, const char *source, const char *series)
 {
 	CsvLoad		csv;
+	CsvSource	src;
 	Relation	rel;
 	CopyFromState cstate;
-	List	   *options;
 	char	  **fields;
 	int			nfields;
 	CsvRecord  *recs;
-	bool		eof = false;
-	char	   *error = NULL;
-	int64		error_line = 0;
 	Datum		result;
 	Oid			relid;
+	int64		next_line;
 
 	memset(&csv, 0, sizeof(csv));
+	memset(&src, 0, sizeof(src));
 	csv.sport = sport;
 	csv.series = series;
 	csv.fallback_encoding = -1;
 	if (racing_fallback_encoding && racing_fallback_encoding[0])
-	{
 		csv.fallback_encoding = pg_char_to_encoding(racing_fallback_encoding);
-		if (csv.fallback_encoding < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("racing.fallback_encoding \"%s\" is not an encoding",
-							racing_fallback_encoding),
-					 errhint("Use an encoding name such as WIN1252 or LATIN1, or an empty string.")));
-	}
 
 	if (path)
 	{
@@ -1074,7 +1269,7 @@ csv_load(FunctionCallInfo fcinfo, LoadSport sport, const char *path,
 					 errmsg("permission denied to read server file \"%s\"", path),
 					 errdetail("Only roles with privileges of the \"pg_read_server_files\" role may load server-side files."),
 					 errhint("Load from the client instead: racing.load_rpscrape_data() and racing.load_nascar_data() take the file's bytes, or use psql \\copy into racing.inbox.")));
-		check_file(path);
+		open_file_source(path, &src);
 	}
 	else
 	{
@@ -1082,18 +1277,19 @@ csv_load(FunctionCallInfo fcinfo, LoadSport sport, const char *path,
 		int64		col = 0;
 		bool		nul = false;
 
-		if (VARSIZE_ANY_EXHDR(data) == 0)
+		src.mem = VARDATA_ANY(data);
+		src.len = VARSIZE_ANY_EXHDR(data);
+		if (src.len == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_BAD_COPY_FILE_FORMAT),
 					 errmsg("input \"%s\" is empty", source),
 					 errhint("A results file starts with a header line naming its columns.")));
-		check_text_input(source, VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data),
-						 &line, &col, &nul);
+		check_text_input(source, src.mem, src.len, &line, &col, &nul);
 		if (nul)
 			report_nul(source, line, col);
-		mem_data = VARDATA_ANY(data);
-		mem_len = VARSIZE_ANY_EXHDR(data);
-		mem_pos = 0;
+		src.total_lines = line - (src.mem[src.len - 1] == '\n' ? 1 : 0);
+		src.cursor_line = 1;
+		src.cursor_offset = 0;
 	}
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -1104,16 +1300,12 @@ csv_load(FunctionCallInfo fcinfo, LoadSport sport, const char *path,
 		elog(ERROR, "racing: table racing._copy_target is missing");
 	rel = table_open(relid, AccessShareLock);
 
-	options = list_make2(makeDefElem("format", (Node *) makeString("csv"), -1),
-						 makeDefElem("encoding", (Node *) makeString("SQL_ASCII"), -1));
-	cstate = BeginCopyFrom(make_parsestate(NULL), rel, NULL, path, false,
-						   path ? NULL : mem_source, NIL, options);
-
+	cstate = begin_copy_at(rel, &src, 1);
 	csv.batch = load_batch_begin(sport, sport == SPORT_HORSE ? "rpscrape" : "nascar.data",
 								 source);
 
 	/* the header */
-	if (!NextCopyFromRawFields(cstate, &fields, &nfields))
+	if (cstate == NULL || !NextCopyFromRawFields(cstate, &fields, &nfields))
 		ereport(ERROR,
 				(errcode(ERRCODE_BAD_COPY_FILE_FORMAT),
 				 errmsg("file \"%s\" has no header line", source),
@@ -1123,27 +1315,79 @@ csv_load(FunctionCallInfo fcinfo, LoadSport sport, const char *path,
 	csv.chunk_cxt = AllocSetContextCreate(CurrentMemoryContext,
 										  "racing csv chunk",
 										  ALLOCSET_DEFAULT_SIZES);
-
 	recs = palloc(sizeof(CsvRecord) * CSV_CHUNK_RECORDS);
-	while (!eof)
+
+	next_line = (int64) cstate->cur_lineno + 1;
+	for (;;)
 	{
-		int			n;
-		int			i;
+		int64		line_base;
+		int64		last_line;
+		char	   *error = NULL;
+		bool		eof = false;
 
-		n = read_chunk(cstate, &csv, recs, &error, &error_line, &eof);
-		for (i = 0; i < n; i++)
-			process_record(&csv, &recs[i]);
-		load_progress(csv.batch, -1);
+		if (cstate == NULL)
+			cstate = begin_copy_at(rel, &src, next_line);
+		if (cstate == NULL)
+			break;				/* nothing left */
+
+		/* COPY counts lines from where it started (the header for the first) */
+		line_base = next_line - 1 - (int64) cstate->cur_lineno;
+		last_line = next_line - 1;
+
+		while (!eof)
+		{
+			int			n;
+			int			i;
+
+			n = read_chunk(cstate, &csv, recs, line_base, &last_line,
+						   &error, &eof);
+			for (i = 0; i < n; i++)
+				process_record(&csv, &recs[i]);
+			load_progress(csv.batch, -1);
+		}
+		EndCopyFrom(cstate);
+		cstate = NULL;
+
+		if (error)
+		{
+			int64		failed = last_line + 1;
+
+			if (failed == next_line)
+			{
+				/* a fresh parser fails here too: set the line aside */
+				char	   *text = source_line_text(&src, failed);
+
+				load_quarantine(csv.batch, failed, NULL, "csv_syntax", NULL,
+								psprintf("line %lld: %s; the line is quarantined on its own and reading goes on at the next line",
+										 (long long) failed, error),
+								0, NULL, NULL, text);
+				next_line = failed + 1;
+			}
+			else
+				next_line = failed;
+		}
+		else if (last_line < src.total_lines)
+		{
+			/* COPY stopped early: a line holding only \. */
+			int64		stop = last_line + 1;
+			char	   *text = source_line_text(&src, stop);
+
+			load_quarantine(csv.batch, stop, NULL, "csv_syntax", NULL,
+							psprintf("line %lld: \"%s\" ends COPY input; the line is quarantined and reading goes on at the next line",
+									 (long long) stop, text),
+							0, NULL, NULL, text);
+			next_line = stop + 1;
+		}
+		else
+			break;
+		if (next_line > src.total_lines)
+			break;
 	}
-	if (error)
-		load_quarantine(csv.batch, error_line, NULL, "csv_syntax", NULL,
-						psprintf("line %lld: %s; reading stopped here",
-								 (long long) error_line, error),
-						0, NULL, NULL, NULL);
 
-	EndCopyFrom(cstate);
 	table_close(rel, AccessShareLock);
-	mem_data = NULL;
+	if (src.file)
+		FreeFile(src.file);
+	csv_source = NULL;
 
 	load_batch_finish(csv.batch);
 	result = load_batch_report(csv.batch, fcinfo);
@@ -1152,12 +1396,61 @@ csv_load(FunctionCallInfo fcinfo, LoadSport sport, const char *path,
 }
 
 /*
+ * A text argument that must not be NULL.
+ */
+static char *
+text_arg(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+/*
+ * The bytes to load, which must not be NULL.
+ */
+static bytea *
+data_arg(FunctionCallInfo fcinfo)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("data must not be null"),
+				 errhint("Pass the file's bytes, for example pg_read_binary_file() on the server or a bytea parameter from the client.")));
+	return PG_GETARG_BYTEA_PP(0);
+}
+
+/*
+ * The NASCAR series, folded to lower case: cup, xfinity or truck.
+ */
+static char *
+series_arg(FunctionCallInfo fcinfo, int n)
+{
+	char	   *s = text_arg(fcinfo, n, "series");
+	char	   *t;
+	int			i;
+
+	t = TextDatumGetCString(DirectFunctionCall1(btrim1, CStringGetTextDatum(s)));
+	for (i = 0; t[i]; i++)
+		t[i] = pg_ascii_tolower((unsigned char) t[i]);
+	if (strcmp(t, "cup") != 0 && strcmp(t, "xfinity") != 0 &&
+		strcmp(t, "truck") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown NASCAR series \"%s\"", s),
+				 errhint("Use cup, xfinity or truck.")));
+	return t;
+}
+
+/*
  * racing.load_rpscrape(path text) returns racing.load_report
  */
 Datum
 load_rpscrape_file(PG_FUNCTION_ARGS)
 {
-	char	   *path = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *path = text_arg(fcinfo, 0, "path");
 
 	return csv_load(fcinfo, SPORT_HORSE, path, NULL, path, NULL);
 }
@@ -1169,8 +1462,8 @@ load_rpscrape_file(PG_FUNCTION_ARGS)
 Datum
 load_rpscrape_data(PG_FUNCTION_ARGS)
 {
-	bytea	   *data = PG_GETARG_BYTEA_PP(0);
-	char	   *source = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	bytea	   *data = data_arg(fcinfo);
+	char	   *source = text_arg(fcinfo, 1, "source");
 
 	return csv_load(fcinfo, SPORT_HORSE, NULL, data, source, NULL);
 }
@@ -1181,8 +1474,8 @@ load_rpscrape_data(PG_FUNCTION_ARGS)
 Datum
 load_nascar_file(PG_FUNCTION_ARGS)
 {
-	char	   *path = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	char	   *series = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *path = text_arg(fcinfo, 0, "path");
+	char	   *series = series_arg(fcinfo, 1);
 
 	return csv_load(fcinfo, SPORT_NASCAR, path, NULL, path, series);
 }
@@ -1194,9 +1487,9 @@ load_nascar_file(PG_FUNCTION_ARGS)
 Datum
 load_nascar_data(PG_FUNCTION_ARGS)
 {
-	bytea	   *data = PG_GETARG_BYTEA_PP(0);
-	char	   *source = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	char	   *series = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	bytea	   *data = data_arg(fcinfo);
+	char	   *source = text_arg(fcinfo, 1, "source");
+	char	   *series = series_arg(fcinfo, 2);
 
 	return csv_load(fcinfo, SPORT_NASCAR, NULL, data, source, series);
 }

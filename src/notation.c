@@ -886,6 +886,32 @@ notation_parse_position(const char *s, int *position, bool *finished,
 	if (span_is_missing(p, end))
 		return NOTATION_MISSING;
 
+	/* other spellings of a disqualification */
+	{
+		static const char *const dsq_spellings[] = {"DQ", "DISQ", "DISQUALIFIED"};
+
+		for (i = 0; i < lengthof(dsq_spellings); i++)
+		{
+			const char *c = dsq_spellings[i];
+			size_t		len = strlen(c);
+			size_t		j;
+
+			if ((size_t) (end - p) != len)
+				continue;
+			for (j = 0; j < len; j++)
+				if (lower_ascii(p[j]) != lower_ascii(c[j]))
+					break;
+			if (j == len)
+			{
+				*position = 0;
+				*finished = false;
+				*dead_heat = false;
+				strcpy(code, "DSQ");
+				return NOTATION_OK;
+			}
+		}
+	}
+
 	for (i = 0; i < lengthof(position_codes); i++)
 	{
 		const char *c = position_codes[i];

@@ -17,6 +17,7 @@
 #include <limits.h>
 
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
 
@@ -31,6 +32,24 @@ char	   *racing_fallback_encoding = NULL;
 bool		racing_preloaded = false;
 
 void		_PG_init(void);
+
+/*
+ * racing.fallback_encoding must be empty or name an encoding.
+ */
+static bool
+check_fallback_encoding(char **newval, void **extra, GucSource source)
+{
+	if (*newval == NULL || (*newval)[0] == '\0')
+		return true;
+	if (pg_char_to_encoding(*newval) < 0)
+	{
+		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+		GUC_check_errmsg("\"%s\" is not an encoding name", *newval);
+		GUC_check_errhint("Use an encoding such as WIN1252 or LATIN1, or an empty string to quarantine rows that are not UTF-8.");
+		return false;
+	}
+	return true;
+}
 
 /*
  * Module load callback.
@@ -70,7 +89,7 @@ _PG_init(void)
 							   &racing_fallback_encoding,
 							   "",
 							   PGC_USERSET, 0,
-							   NULL, NULL, NULL);
+							   check_fallback_encoding, NULL, NULL);
 
 	MarkGUCPrefixReserved("racing");
 }

@@ -188,7 +188,8 @@ validate_nascar_row(LoadRow *row, const char **rule, const char **column,
 	j2date(today() + POSTGRES_EPOCH_JDATE, &year, &month, &day);
 	if (int_out_of_range(row, N_SEASON, 1949, year, "Season", column, message, NULL))
 	{
-		*rule = "future_date";
+		if (DatumGetInt32(row->values[N_SEASON]) > year)
+			*rule = "future_date";
 		return false;
 	}
 	if (int_out_of_range(row, N_RACE_NUM, 0, 60, "Race", column, message, NULL))

@@ -410,27 +410,27 @@ COMMENT ON VIEW racing.load_progress IS
 
 CREATE FUNCTION racing.load_rpscrape(path text)
 RETURNS racing.load_report
-AS 'MODULE_PATHNAME', 'load_rpscrape_file' LANGUAGE C STRICT VOLATILE;
+AS 'MODULE_PATHNAME', 'load_rpscrape_file' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION racing.load_rpscrape(text) IS
 'Load an rpscrape results CSV file from the server''s file system; returns the batch report.  Needs the privileges of pg_read_server_files.';
 
 CREATE FUNCTION racing.load_rpscrape_data(data bytea, source text DEFAULT 'client')
 RETURNS racing.load_report
-AS 'MODULE_PATHNAME', 'load_rpscrape_data' LANGUAGE C STRICT VOLATILE
+AS 'MODULE_PATHNAME', 'load_rpscrape_data' LANGUAGE C VOLATILE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION racing.load_rpscrape_data(bytea, text) IS
 'Load rpscrape results CSV sent by the client as bytes; source names it in reports and the quarantine.';
 
 CREATE FUNCTION racing.load_nascar(path text, series text DEFAULT 'cup')
 RETURNS racing.load_report
-AS 'MODULE_PATHNAME', 'load_nascar_file' LANGUAGE C STRICT VOLATILE;
+AS 'MODULE_PATHNAME', 'load_nascar_file' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION racing.load_nascar(text, text) IS
 'Load a nascaR.data results CSV file from the server''s file system into the given series (cup, xfinity, truck); returns the batch report.';
 
 CREATE FUNCTION racing.load_nascar_data(data bytea, source text DEFAULT 'client',
 										series text DEFAULT 'cup')
 RETURNS racing.load_report
-AS 'MODULE_PATHNAME', 'load_nascar_data' LANGUAGE C STRICT VOLATILE
+AS 'MODULE_PATHNAME', 'load_nascar_data' LANGUAGE C VOLATILE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION racing.load_nascar_data(bytea, text, text) IS
 'Load nascaR.data results CSV sent by the client as bytes.';
@@ -443,34 +443,43 @@ REVOKE EXECUTE ON FUNCTION racing.load_nascar_data(bytea, text, text) FROM PUBLI
 -- Client loads with psql \copy ---------------------------------------------
 
 CREATE TABLE racing.inbox (
-	owner		name NOT NULL DEFAULT current_user,
+	owner		name NOT NULL DEFAULT session_user,
 	line_no		bigserial,
 	line		text,
 	PRIMARY KEY (owner, line_no)
 );
 COMMENT ON TABLE racing.inbox IS
-'Lines of a file sent with psql \copy, waiting for racing.load_inbox(); each role sees and loads its own lines.';
-ALTER TABLE racing.inbox ENABLE ROW LEVEL SECURITY;
-CREATE POLICY inbox_owner ON racing.inbox USING (owner = current_user)
-	WITH CHECK (owner = current_user);
-GRANT SELECT, INSERT, DELETE ON racing.inbox TO PUBLIC;
+'Lines of a file sent with psql \copy, waiting for racing.load_inbox(); a trigger stamps each line with the session user, and only racing.load_inbox() reads and removes them.';
+GRANT INSERT (line) ON racing.inbox TO PUBLIC;
 GRANT USAGE ON SEQUENCE racing.inbox_line_no_seq TO PUBLIC;
+
+CREATE FUNCTION racing._inbox_owner()
+RETURNS trigger LANGUAGE plpgsql AS
+$$
+BEGIN
+	NEW.owner := session_user;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION racing._inbox_owner() IS
+'Trigger: stamps a racing.inbox line with the session user, so nobody fills another role''s inbox.';
+CREATE TRIGGER inbox_owner BEFORE INSERT ON racing.inbox
+	FOR EACH ROW EXECUTE FUNCTION racing._inbox_owner();
 
 CREATE FUNCTION racing.load_inbox(format text, source text DEFAULT 'inbox',
 								  series text DEFAULT 'cup')
 RETURNS racing.load_report
-LANGUAGE plpgsql AS
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS
 $$
-#variable_conflict use_column
 DECLARE
 	data bytea;
 	report racing.load_report;
 BEGIN
-	SELECT convert_to(string_agg(line, E'\n' ORDER BY line_no) || E'\n', 'UTF8')
+	SELECT convert_to(string_agg(coalesce(line, ''), E'\n' ORDER BY line_no) || E'\n', 'UTF8')
 	INTO data
-	FROM racing.inbox WHERE owner = current_user;
+	FROM racing.inbox WHERE owner = session_user;
 	IF data IS NULL THEN
-		RAISE EXCEPTION 'racing.inbox holds no lines of role %', current_user
+		RAISE EXCEPTION 'racing.inbox holds no lines of role %', session_user
 			USING ERRCODE = 'no_data_found',
 				  HINT = 'Send the file first: \copy racing.inbox(line) FROM ''file.csv'' WITH (FORMAT csv, DELIMITER E''\x1f'', QUOTE E''\x1e'')';
 	END IF;
@@ -483,7 +492,7 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Use rpscrape or nascar.';
 	END IF;
-	DELETE FROM racing.inbox WHERE owner = current_user;
+	DELETE FROM racing.inbox WHERE owner = session_user;
 	RETURN report;
 END
 $$;

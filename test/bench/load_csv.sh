@@ -67,3 +67,43 @@ SELECT file, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY racing_ms / copy_
 	   round(percentile_cont(0.5) WITHIN GROUP (ORDER BY rows / (racing_ms / 1000))::numeric)
 	   AS median_racing_rows_per_s
 FROM bench_result GROUP BY file ORDER BY file"
+
+# Memory: the backend's private memory (RssAnon, sampled every 0.2 s) while
+# it loads the horse file once and the same history repeated 30 times
+# (dates shifted back 400 days per copy, so every row is a new entry).
+big="$BENCH_DIR/rpscrape_x30.csv"
+python3 - "$horse" "$big" <<'PY'
+import csv, datetime, sys
+src, dst = sys.argv[1], sys.argv[2]
+rows = list(csv.reader(open(src, encoding='utf-8')))
+w = csv.writer(open(dst, 'w', encoding='utf-8'), lineterminator='\n')
+w.writerow(rows[0])
+for k in range(1, 31):
+    for r in rows[1:]:
+        d = datetime.date.fromisoformat(r[0]) - datetime.timedelta(days=400 * k)
+        w.writerow([d.isoformat()] + r[1:])
+PY
+[ "$(id -u)" = 0 ] && chown postgres: "$big"
+
+peak_load()
+{
+	local file=$1 pidfile="$BENCH_DIR/backend.pid" peak=0 pid kb
+	bpsql -q -c "TRUNCATE racing.batch, racing.race, racing.runner, racing.horse, racing.jockey, racing.trainer, racing.course, racing.course_alias CASCADE" 2>/dev/null
+	bpsql -qAt -c "SELECT pg_backend_pid()" -c "SET racing.progress_rows = 0" \
+		-c "SELECT rows_read FROM racing.load_rpscrape('$file')" > "$pidfile" &
+	local job=$!
+	sleep 0.1
+	pid=$(head -1 "$pidfile")
+	while kill -0 $job 2>/dev/null; do
+		kb=$(awk '/RssAnon/ { print $2 }' /proc/$pid/status 2>/dev/null || echo 0)
+		[ "${kb:-0}" -gt "$peak" ] && peak=$kb
+		sleep 0.2
+	done
+	echo "$(sed -n 2p "$pidfile") $peak"
+}
+read rows1 kb1 <<<"$(peak_load "$horse")"
+read rows30 kb30 <<<"$(peak_load "$big")"
+echo
+echo "backend private memory (peak RssAnon) while loading:"
+printf '  %8d rows: %7d kB\n  %8d rows: %7d kB\n' "$rows1" "$kb1" "$rows30" "$kb30"
+awk -v a="$kb1" -v b="$kb30" 'BEGIN { printf "  30x the rows needs %.2fx the memory\n", b / a }'
