@@ -112,6 +112,10 @@ if [ -x test/fuzz/run.sh ]; then
 	fi
 fi
 
-echo "test output kept in $work"
+if [ "$failed" = 0 ]; then
+	rm -rf "$work"
+else
+	echo "test output kept in $work"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
