@@ -80,13 +80,13 @@ run_make()
 echo "== regression tests"
 run_make installcheck ISOLATION= TAP_TESTS= 2>&1 | tee "$work/regress.out"
 count_regress "$work/regress.out"
-[ -f "$work/main/regression.diffs" ] && cp "$work/main/regression.diffs" "$here/regression.diffs"
+[ -s "$work/main/regression.diffs" ] && cp "$work/main/regression.diffs" "$here/regression.diffs"
 
 if ls test/isolation/specs/*.spec >/dev/null 2>&1; then
 	echo "== isolation tests"
 	run_make installcheck REGRESS= TAP_TESTS= 2>&1 | tee "$work/iso.out"
 	count_regress "$work/iso.out"
-	[ -f "$work/main/output_iso/regression.diffs" ] && \
+	[ -s "$work/main/output_iso/regression.diffs" ] && \
 		cp "$work/main/output_iso/regression.diffs" "$here/isolation.diffs"
 fi
 
