@@ -78,3 +78,8 @@ echo "== a few NASCAR results"
 "${psql[@]}" -c "SELECT r.season, r.race_num, t.name AS track, r.track_type, e.finish, e.car, d.name AS driver, e.status, e.status_category, e.laps, e.laps_led FROM racing.nascar_entry e JOIN racing.nascar_race r USING (race_id) JOIN racing.track t USING (track_id) JOIN racing.driver d USING (driver_id) ORDER BY r.season, r.race_num, e.finish LIMIT 8"
 echo "== data quality per batch"
 "${psql[@]}" -c "SELECT batch_id, source, round(completeness::numeric, 3) AS completeness, round(validity::numeric, 3) AS validity, round(consistency::numeric, 3) AS consistency, round(timeliness::numeric, 3) AS timeliness, round(quality_score::numeric, 3) AS score FROM racing.batch_quality ORDER BY batch_id"
+echo "== point-in-time feature vectors: NASCAR 2024 race 2, each driver seen only through race 1"
+"${psql[@]}" -c "SELECT (racing.feature_names('nascar'))[1:6] AS first_features" 2>/dev/null || true
+"${psql[@]}" -c "SELECT participant, pre_race, vec[1:6] AS first_values FROM racing.race_card('nascar', (SELECT race_id FROM racing.nascar_race WHERE season = 2024 AND race_num = 2)) LIMIT 6" 2>/dev/null || true
+echo "== training set rows, ready for COPY ... TO"
+"${psql[@]}" -c "SELECT race_key, participant, win_share, placed, finish_pos, round(norm_pos::numeric, 3) AS norm_pos, features[1:4] FROM racing.training_set('horse') ORDER BY race_date, race_key, finish_pos LIMIT 6" 2>/dev/null || true
