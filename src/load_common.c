@@ -1422,16 +1422,16 @@ resolve_row_ids(LoadBatch *batch, LoadRow *r, RowIds *ids)
 								  "SELECT racing._horse_id($1, $2, $3, $4, $5, $6)",
 								  6, types, values, nulls);
 		ids->dim1_id = dim_simple(batch, 'j', r, H_JOCKEY, H_RP_JOCKEY_ID,
-								  "SELECT racing._jockey_id($1, $2)");
+								  "SELECT racing._person_id('jockey', $1, $2)");
 		ids->dim2_id = dim_simple(batch, 'r', r, H_TRAINER, H_RP_TRAINER_ID,
-								  "SELECT racing._trainer_id($1, $2)");
+								  "SELECT racing._person_id('trainer', $1, $2)");
 	}
 	else
 	{
 		ids->part_id = dim_simple(batch, 'd', r, N_DRIVER, N_NASCAR_DRIVER_ID,
-								  "SELECT racing._driver_id($1, $2)");
+								  "SELECT racing._person_id('driver', $1, $2)");
 		ids->dim1_id = dim_simple(batch, 'm', r, N_TEAM, -1,
-								  "SELECT racing._team_id($1, $2)");
+								  "SELECT racing._person_id('team', $1, $2)");
 		ids->dim2_id = 0;
 	}
 }

@@ -72,78 +72,33 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION racing._jockey_id(name text, ext_id bigint)
+-- People and teams: one function for the four tables.  The loaders add
+-- new names in bulk (one statement per table and flush); this is their
+-- fallback for a name another session added meanwhile.
+CREATE FUNCTION racing._person_id(kind text, name text, ext_id bigint)
 RETURNS bigint LANGUAGE plpgsql AS
 $$
-#variable_conflict use_column
 DECLARE
 	id bigint;
+	ext_col text := CASE kind WHEN 'jockey' THEN 'rp_jockey_id'
+							  WHEN 'trainer' THEN 'rp_trainer_id'
+							  WHEN 'driver' THEN 'nascar_driver_id' END;
 BEGIN
-	SELECT t.jockey_id INTO id FROM racing.jockey t WHERE t.name = _jockey_id.name;
+	IF kind NOT IN ('jockey', 'trainer', 'driver', 'team') THEN
+		RAISE EXCEPTION 'unknown kind of person "%"', kind
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	EXECUTE format('SELECT %1$I_id FROM racing.%1$I WHERE name = $1', kind)
+		INTO id USING name;
 	IF id IS NULL THEN
-		INSERT INTO racing.jockey (name) VALUES (_jockey_id.name)
-		ON CONFLICT (name) DO NOTHING;
-		SELECT t.jockey_id INTO id FROM racing.jockey t WHERE t.name = _jockey_id.name;
+		EXECUTE format('INSERT INTO racing.%1$I (name) VALUES ($1)'
+					   ' ON CONFLICT (name) DO NOTHING', kind) USING name;
+		EXECUTE format('SELECT %1$I_id FROM racing.%1$I WHERE name = $1', kind)
+			INTO id USING name;
 	END IF;
-	IF ext_id IS NOT NULL THEN
-		UPDATE racing.jockey SET rp_jockey_id = ext_id WHERE jockey_id = id AND rp_jockey_id IS NULL;
-	END IF;
-	RETURN id;
-END
-$$;
-
-CREATE FUNCTION racing._trainer_id(name text, ext_id bigint)
-RETURNS bigint LANGUAGE plpgsql AS
-$$
-#variable_conflict use_column
-DECLARE
-	id bigint;
-BEGIN
-	SELECT t.trainer_id INTO id FROM racing.trainer t WHERE t.name = _trainer_id.name;
-	IF id IS NULL THEN
-		INSERT INTO racing.trainer (name) VALUES (_trainer_id.name)
-		ON CONFLICT (name) DO NOTHING;
-		SELECT t.trainer_id INTO id FROM racing.trainer t WHERE t.name = _trainer_id.name;
-	END IF;
-	IF ext_id IS NOT NULL THEN
-		UPDATE racing.trainer SET rp_trainer_id = ext_id WHERE trainer_id = id AND rp_trainer_id IS NULL;
-	END IF;
-	RETURN id;
-END
-$$;
-
-CREATE FUNCTION racing._driver_id(name text, ext_id bigint)
-RETURNS bigint LANGUAGE plpgsql AS
-$$
-#variable_conflict use_column
-DECLARE
-	id bigint;
-BEGIN
-	SELECT t.driver_id INTO id FROM racing.driver t WHERE t.name = _driver_id.name;
-	IF id IS NULL THEN
-		INSERT INTO racing.driver (name) VALUES (_driver_id.name)
-		ON CONFLICT (name) DO NOTHING;
-		SELECT t.driver_id INTO id FROM racing.driver t WHERE t.name = _driver_id.name;
-	END IF;
-	IF ext_id IS NOT NULL THEN
-		UPDATE racing.driver SET nascar_driver_id = ext_id WHERE driver_id = id AND nascar_driver_id IS NULL;
-	END IF;
-	RETURN id;
-END
-$$;
-
-CREATE FUNCTION racing._team_id(name text, ext_id bigint)
-RETURNS bigint LANGUAGE plpgsql AS
-$$
-#variable_conflict use_column
-DECLARE
-	id bigint;
-BEGIN
-	SELECT t.team_id INTO id FROM racing.team t WHERE t.name = _team_id.name;
-	IF id IS NULL THEN
-		INSERT INTO racing.team (name) VALUES (_team_id.name)
-		ON CONFLICT (name) DO NOTHING;
-		SELECT t.team_id INTO id FROM racing.team t WHERE t.name = _team_id.name;
+	IF ext_id IS NOT NULL AND ext_col IS NOT NULL THEN
+		EXECUTE format('UPDATE racing.%1$I SET %2$I = $2 WHERE %1$I_id = $1 AND %2$I IS NULL',
+					   kind, ext_col) USING id, ext_id;
 	END IF;
 	RETURN id;
 END
@@ -506,10 +461,8 @@ COMMENT ON FUNCTION racing._course_id(text, text) IS
 'Internal: the course id of a course name as written, adding the course and the alias when new.';
 COMMENT ON FUNCTION racing._horse_id(text, text, text, text, text, bigint) IS
 'Internal: the horse id of a name, adding the horse when new and filling pedigree fields it lacked.';
-COMMENT ON FUNCTION racing._jockey_id(text, bigint) IS 'Internal: the jockey id of a name, added when new.';
-COMMENT ON FUNCTION racing._trainer_id(text, bigint) IS 'Internal: the trainer id of a name, added when new.';
-COMMENT ON FUNCTION racing._driver_id(text, bigint) IS 'Internal: the driver id of a name, added when new.';
-COMMENT ON FUNCTION racing._team_id(text, bigint) IS 'Internal: the team id of a name, added when new.';
+COMMENT ON FUNCTION racing._person_id(text, text, bigint) IS
+'Internal: the id of a jockey, trainer, driver or team (kind) by name, added when new; the external id is kept when given.';
 COMMENT ON FUNCTION racing._track_id(text, double precision, text) IS
 'Internal: the track id of a track name as written (through racing.track_alias), adding the track when new.';
 COMMENT ON FUNCTION racing._upsert_race(int, date, time, text, text, text, text, text, text, text, text, text, int, real, int, text, text, text, int, text, bigint, bigint) IS
