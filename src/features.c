@@ -297,16 +297,28 @@ col_text(HeapTuple tup, TupleDesc desc, int col)
  * the caller's static cache.  Every statement runs as read-write, so
  * that SPI takes a new snapshot: a trigger fired inside another
  * function's statement (the loaders) must see the rows just written.
+ * The plan is generic: a custom plan folds the parameters into the
+ * query and, with statistics that lag behind a fast-growing history
+ * table, can pick a scan of a whole timeline (a bitmap AND with
+ * "tl = 1" on the primary key) where an index probe per requested key is
+ * meant; every feature query is written so that its generic plan probes
+ * the indexes, and it is planned once per backend (again after an
+ * ANALYZE).  SPI leaves its procedure context current after a call: the caller's
+ * context is made current again, so that what the caller allocates
+ * next goes where it expects (and is freed with it).  The caller frees
+ * SPI_tuptable when it has read it.
  */
 static int
 run_plan(SPIPlanPtr *planp, const char *sql, int nargs, Oid *types,
 		 Datum *values, bool read_only)
 {
+	MemoryContext caller = CurrentMemoryContext;
 	int			ret;
 
 	if (*planp == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+		SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, types,
+											  CURSOR_OPT_GENERIC_PLAN);
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for feature query: %s",
@@ -315,6 +327,7 @@ run_plan(SPIPlanPtr *planp, const char *sql, int nargs, Oid *types,
 		*planp = plan;
 	}
 	ret = SPI_execute_plan(*planp, values, NULL, false, 0);
+	MemoryContextSwitchTo(caller);
 	if (ret < 0)
 		elog(ERROR, "feature query failed: %s", SPI_result_code_string(ret));
 	return ret;
@@ -501,6 +514,7 @@ fetch_batch(bool horse, Datum race_ids)
 				!(cat != NULL && strcmp(cat, "did not start") == 0);
 		}
 	}
+	SPI_freetuptable(SPI_tuptable);
 
 	/* field-level values, from pre-race columns of the declared field */
 	for (r = 0; r < b->nraces; r++)
@@ -815,10 +829,35 @@ partkey_cmp(const void *a, const void *b)
  * ----------------------------------------------------------------
  */
 
-/* Column buffers of aggregate requests. */
+/* A window of one participant's sums: the unit that is read once. */
+typedef struct WinKey
+{
+	int16		kind;
+	int64		key;
+	int32		lo;
+	int32		hi;
+} WinKey;
+
+/* A distinct window and its number. */
+typedef struct WinEnt
+{
+	WinKey		k;
+	int32		win;
+} WinEnt;
+
+/*
+ * Aggregate requests of a statement.  Requests for the same window of
+ * the same participant (a jockey's rides of one day, a sire's runners in
+ * one going) share one read: map[idx] is the window number of request
+ * idx (-1: none), and the bucket ranges are emitted once per window.
+ */
 typedef struct AggReq
 {
-	ColBuf		idx,
+	HTAB	   *wins;
+	int			nwin;
+	int			nidx;
+	int32	   *map;
+	ColBuf		win,
 				kind,
 				key,
 				lvl,
@@ -826,12 +865,12 @@ typedef struct AggReq
 				hi;
 } AggReq;
 
-/* Emit one bucket range of a request. */
+/* Emit one bucket range of a window. */
 static void
-aggreq_push(AggReq *q, int32 idx, int16 kind, int64 key, int lvl,
+aggreq_push(AggReq *q, int32 win, int16 kind, int64 key, int lvl,
 			int32 lo, int32 hi)
 {
-	colbuf_push(&q->idx, Int32GetDatum(idx));
+	colbuf_push(&q->win, Int32GetDatum(win));
 	colbuf_push(&q->kind, Int16GetDatum(kind));
 	colbuf_push(&q->key, Int64GetDatum(key));
 	colbuf_push(&q->lvl, Int16GetDatum((int16) lvl));
@@ -840,16 +879,36 @@ aggreq_push(AggReq *q, int32 idx, int16 kind, int64 key, int lvl,
 }
 
 /*
- * Ask for the sum over slots [lo, hi) of a participant: at most two
- * bucket ranges per level of the tree.
+ * Ask for the sum over slots [lo, hi) of a participant as request idx.
+ * A new window is read as at most two bucket ranges per level of the
+ * tree; a window asked for before is not read again.
  */
 static void
 aggreq_add(AggReq *q, int32 idx, int16 kind, int64 key, int32 lo, int32 hi)
 {
+	WinKey		probe;
+	WinEnt	   *ent;
+	bool		found;
+	int32		win;
 	int			lvl;
 
+	Assert(idx >= 0 && idx < q->nidx);
 	if (lo < 0)
 		lo = 0;
+	memset(&probe, 0, sizeof(probe));
+	probe.kind = kind;
+	probe.key = key;
+	probe.lo = lo;
+	probe.hi = hi;
+	ent = hash_search(q->wins, &probe, HASH_ENTER, &found);
+	if (found)
+	{
+		q->map[idx] = ent->win;
+		return;
+	}
+	win = ent->win = q->nwin++;
+	q->map[idx] = win;
+
 	for (lvl = 0; lo < hi; lvl++)
 	{
 		int32		plo,
@@ -857,30 +916,44 @@ aggreq_add(AggReq *q, int32 idx, int16 kind, int64 key, int32 lo, int32 hi)
 
 		if (lvl == FEAT_AGG_LEVELS - 1)
 		{
-			aggreq_push(q, idx, kind, key, lvl, lo, hi);
+			aggreq_push(q, win, kind, key, lvl, lo, hi);
 			break;
 		}
 		plo = (lo + 7) >> 3;
 		phi = hi >> 3;
 		if (plo >= phi)
 		{
-			aggreq_push(q, idx, kind, key, lvl, lo, hi);
+			aggreq_push(q, win, kind, key, lvl, lo, hi);
 			break;
 		}
 		if (lo < (plo << 3))
-			aggreq_push(q, idx, kind, key, lvl, lo, plo << 3);
+			aggreq_push(q, win, kind, key, lvl, lo, plo << 3);
 		if ((phi << 3) < hi)
-			aggreq_push(q, idx, kind, key, lvl, phi << 3, hi);
+			aggreq_push(q, win, kind, key, lvl, phi << 3, hi);
 		lo = plo;
 		hi = phi;
 	}
 }
 
-/* Initialise request buffers. */
+/* Initialise request buffers for requests 0 .. nidx - 1. */
 static void
-aggreq_init(AggReq *q)
+aggreq_init(AggReq *q, int nidx)
 {
-	colbuf_init(&q->idx, INT4OID);
+	HASHCTL		ctl;
+	int			i;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(WinKey);
+	ctl.entrysize = sizeof(WinEnt);
+	ctl.hcxt = CurrentMemoryContext;
+	q->wins = hash_create("racing feature windows", Max(nidx, 64), &ctl,
+						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	q->nwin = 0;
+	q->nidx = nidx;
+	q->map = palloc(sizeof(int32) * Max(nidx, 1));
+	for (i = 0; i < nidx; i++)
+		q->map[i] = -1;
+	colbuf_init(&q->win, INT4OID);
 	colbuf_init(&q->kind, INT2OID);
 	colbuf_init(&q->key, INT8OID);
 	colbuf_init(&q->lvl, INT2OID);
@@ -890,40 +963,47 @@ aggreq_init(AggReq *q)
 
 /*
  * Run the requests; out[idx * 4 + j] receives the sums of n, v1, v2, v3
- * (zero when nothing matched).
+ * (zero when nothing matched).  Each bucket range is one index range
+ * scan of feature_agg's primary key (a LATERAL subquery, so the plan does
+ * not depend on the table's statistics); the ranges of a window are
+ * added up here.
  */
 static void
-aggreq_run(AggReq *q, int tl, double *out, int nidx)
+aggreq_run(AggReq *q, int tl, double *out)
 {
 	static SPIPlanPtr plan = NULL;
 	Oid			types[7] = {INT4OID, INT4ARRAYOID, INT2ARRAYOID, INT8ARRAYOID,
 	INT2ARRAYOID, INT4ARRAYOID, INT4ARRAYOID};
 	Datum		values[7];
+	double	   *sums;
 	uint64		i;
+	int			idx;
 
-	memset(out, 0, sizeof(double) * 4 * nidx);
-	if (q->idx.n == 0)
+	memset(out, 0, sizeof(double) * 4 * q->nidx);
+	if (q->win.n == 0)
 		return;
+	sums = palloc0(sizeof(double) * 4 * q->nwin);
 	values[0] = Int32GetDatum(tl);
-	values[1] = colbuf_array(&q->idx);
+	values[1] = colbuf_array(&q->win);
 	values[2] = colbuf_array(&q->kind);
 	values[3] = colbuf_array(&q->key);
 	values[4] = colbuf_array(&q->lvl);
 	values[5] = colbuf_array(&q->lo);
 	values[6] = colbuf_array(&q->hi);
 	run_plan(&plan,
-			 "SELECT q.i, sum(a.n), sum(a.v1), sum(a.v2), sum(a.v3)"
-			 " FROM unnest($2, $3, $4, $5, $6, $7) q(i, kind, key, lvl, lo, hi)"
-			 " JOIN racing.feature_agg a ON a.tl = $1 AND a.kind = q.kind"
-			 "  AND a.key = q.key AND a.lvl = q.lvl AND a.slot >= q.lo"
-			 "  AND a.slot < q.hi"
-			 " GROUP BY q.i",
+			 "SELECT q.w, s.n, s.v1, s.v2, s.v3"
+			 " FROM unnest($2, $3, $4, $5, $6, $7) q(w, kind, key, lvl, lo, hi)"
+			 " CROSS JOIN LATERAL (SELECT sum(a.n) n, sum(a.v1) v1, sum(a.v2) v2,"
+			 "   sum(a.v3) v3 FROM racing.feature_agg a"
+			 "   WHERE a.tl = $1 AND a.kind = q.kind AND a.key = q.key"
+			 "   AND a.lvl = q.lvl AND a.slot >= q.lo AND a.slot < q.hi) s"
+			 " WHERE s.n IS NOT NULL",
 			 7, types, values, true);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		int			idx = (int) col_i8(tup, desc, 1);
+		int			w = (int) col_i8(tup, desc, 1);
 		int			j;
 
 		for (j = 0; j < 4; j++)
@@ -931,9 +1011,14 @@ aggreq_run(AggReq *q, int tl, double *out, int nidx)
 			bool		isnull;
 			Datum		d = SPI_getbinval(tup, desc, j + 2, &isnull);
 
-			out[idx * 4 + j] = isnull ? 0 : DatumGetFloat8(d);
+			if (!isnull)
+				sums[w * 4 + j] += DatumGetFloat8(d);
 		}
 	}
+	SPI_freetuptable(SPI_tuptable);
+	for (idx = 0; idx < q->nidx; idx++)
+		if (q->map[idx] >= 0)
+			memcpy(out + idx * 4, sums + q->map[idx] * 4, sizeof(double) * 4);
 }
 
 /*
@@ -998,7 +1083,10 @@ history_lists(int tl, int16 kind, ColBuf *keys, ColBuf *slots, int limit,
 			   (char *) arr + ARR_OVERHEAD_NONULLS(ARR_NDIM(arr)),
 			   sizeof(float4) * width);
 		counts[r]++;
+		if ((Pointer) arr != DatumGetPointer(d))
+			pfree(arr);
 	}
+	SPI_freetuptable(SPI_tuptable);
 }
 
 /* ----------------------------------------------------------------
@@ -1027,7 +1115,7 @@ compute_vectors(FBatch *b, int r0, int r1, float4 *vecs)
 
 	colbuf_init(&keys, INT8OID);
 	colbuf_init(&slots, INT4OID);
-	aggreq_init(&q);
+	aggreq_init(&q, b->horse ? nrows * HA_N : nrows);
 
 	if (b->horse)
 	{
@@ -1069,7 +1157,7 @@ compute_vectors(FBatch *b, int r0, int r1, float4 *vecs)
 						   d - 1096, d);
 		}
 		history_lists(tl, FK_HORSE, &keys, &slots, 0, HS_N, lists, counts);
-		aggreq_run(&q, tl, aggs, nrows * HA_N);
+		aggreq_run(&q, tl, aggs);
 		for (k = row0; k < row1; k++)
 		{
 			FRow	   *row = &b->rows[k];
@@ -1109,7 +1197,7 @@ compute_vectors(FBatch *b, int r0, int r1, float4 *vecs)
 		}
 		history_lists(tl, FK_DRIVER, &keys, &slots, 0, DS_N, lists, counts);
 		history_lists(tl, FK_TEAM, &tkeys, &tslots, 80, 2, tlists, tcounts);
-		aggreq_run(&q, tl, aggs, nrows);
+		aggreq_run(&q, tl, aggs);
 
 		/* races since the previous start: wins recorded on the calendar */
 		{
@@ -1143,6 +1231,7 @@ compute_vectors(FBatch *b, int r0, int r1, float4 *vecs)
 				since[col_i8(tup, SPI_tuptable->tupdesc, 1) - 1] =
 					(float4) col_i8(tup, SPI_tuptable->tupdesc, 2);
 			}
+			SPI_freetuptable(SPI_tuptable);
 		}
 
 		/* points rank before the race, per race */
@@ -1178,6 +1267,7 @@ compute_vectors(FBatch *b, int r0, int r1, float4 *vecs)
 													  SPI_tuptable->tupdesc, 2,
 													  &isnull));
 			}
+			SPI_freetuptable(SPI_tuptable);
 			for (k = race->first; k < race->first + race->nrows; k++)
 			{
 				double		mine = 0;
@@ -1310,22 +1400,192 @@ store_vectors(FBatch *b, int r0, int r1)
  * ----------------------------------------------------------------
  */
 
+/* A change of one bucket of the aggregate tree. */
+typedef struct AggDeltaKey
+{
+	int16		kind;
+	int16		lvl;
+	int32		slot;
+	int64		key;
+} AggDeltaKey;
+
+/* The sums a statement adds to (or takes from) one bucket. */
+typedef struct AggDelta
+{
+	AggDeltaKey k;
+	double		v[4];
+} AggDelta;
+
+/* A participant that had members in the statement's races before it. */
+typedef struct OldKey
+{
+	int			tl;
+	int16		kind;
+	int64		key;
+	int32		min_slot;
+} OldKey;
+
+/* Does a member of this kind have sums in the aggregate tree? */
+static bool
+kind_has_agg(int16 kind)
+{
+	switch (kind)
+	{
+		case FK_JOCKEY:
+		case FK_TRAINER:
+		case FK_JT:
+		case FK_SIRE_GOING:
+		case FK_SIRE_DIST:
+		case FK_DRAW:
+		case FK_MAKE_TYPE:
+			return true;
+		default:
+			return false;
+	}
+}
+
 /*
- * Bring history and vectors of races [r0, r1) (one timeline) up to
- * date: lock the participants, replace the members of the races, mark
- * later vectors of the participants stale when history was not
- * appended at the end, then store the races' vectors.
+ * Add a member's contribution (sign +1) or take it away (-1) in every
+ * level of the tree.  Members without sums are skipped, as are
+ * contributions that are all zero.
  */
 static void
-process_timeline(FBatch *b, int r0, int r1, int tl, Datum all_race_ids)
+delta_add(HTAB *deltas, int16 kind, int64 key, int32 slot, double sign,
+		  double n, double v1, double v2, double v3)
 {
-	static SPIPlanPtr old_plan = NULL;
+	int			lvl;
+
+	if (!kind_has_agg(kind) || (n == 0 && v1 == 0 && v2 == 0 && v3 == 0))
+		return;
+	for (lvl = 0; lvl < FEAT_AGG_LEVELS; lvl++)
+	{
+		AggDeltaKey probe;
+		AggDelta   *d;
+		bool		found;
+
+		memset(&probe, 0, sizeof(probe));
+		probe.kind = kind;
+		probe.lvl = (int16) lvl;
+		probe.slot = slot >> (3 * lvl);
+		probe.key = key;
+		d = hash_search(deltas, &probe, HASH_ENTER, &found);
+		if (!found)
+			memset(d->v, 0, sizeof(d->v));
+		d->v[0] += sign * n;
+		d->v[1] += sign * v1;
+		d->v[2] += sign * v2;
+		d->v[3] += sign * v3;
+	}
+}
+
+/* Order of bucket changes: the primary key order of feature_agg. */
+static int
+aggdelta_cmp(const void *a, const void *b)
+{
+	const AggDelta *x = a;
+	const AggDelta *y = b;
+
+	if (x->k.kind != y->k.kind)
+		return x->k.kind < y->k.kind ? -1 : 1;
+	if (x->k.key != y->k.key)
+		return x->k.key < y->k.key ? -1 : 1;
+	if (x->k.lvl != y->k.lvl)
+		return x->k.lvl < y->k.lvl ? -1 : 1;
+	if (x->k.slot != y->k.slot)
+		return x->k.slot < y->k.slot ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Apply the bucket changes of a statement: one upsert per changed bucket,
+ * in key order, each adding its net change.  A bucket whose removals and
+ * additions cancel out (a race reprocessed unchanged) is not written.
+ */
+static void
+apply_deltas(HTAB *deltas, int tl)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[9] = {INT4OID, INT2ARRAYOID, INT8ARRAYOID, INT2ARRAYOID,
+		INT4ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID,
+	FLOAT8ARRAYOID};
+	Datum		values[9];
+	long		nd = hash_get_num_entries(deltas);
+	AggDelta   *all;
+	AggDelta   *d;
+	HASH_SEQ_STATUS seq;
+	ColBuf		kind,
+				key,
+				lvl,
+				slot,
+				v[4];
+	long		i;
+	int			j;
+
+	if (nd == 0)
+		return;
+	all = palloc(sizeof(AggDelta) * nd);
+	i = 0;
+	hash_seq_init(&seq, deltas);
+	while ((d = hash_seq_search(&seq)) != NULL)
+		if (d->v[0] != 0 || d->v[1] != 0 || d->v[2] != 0 || d->v[3] != 0)
+			all[i++] = *d;
+	nd = i;
+	if (nd == 0)
+		return;
+	qsort(all, nd, sizeof(AggDelta), aggdelta_cmp);
+
+	colbuf_init(&kind, INT2OID);
+	colbuf_init(&key, INT8OID);
+	colbuf_init(&lvl, INT2OID);
+	colbuf_init(&slot, INT4OID);
+	for (j = 0; j < 4; j++)
+		colbuf_init(&v[j], FLOAT8OID);
+	for (i = 0; i < nd; i++)
+	{
+		colbuf_push(&kind, Int16GetDatum(all[i].k.kind));
+		colbuf_push(&key, Int64GetDatum(all[i].k.key));
+		colbuf_push(&lvl, Int16GetDatum(all[i].k.lvl));
+		colbuf_push(&slot, Int32GetDatum(all[i].k.slot));
+		for (j = 0; j < 4; j++)
+			colbuf_push(&v[j], Float8GetDatum(all[i].v[j]));
+	}
+	values[0] = Int32GetDatum(tl);
+	values[1] = colbuf_array(&kind);
+	values[2] = colbuf_array(&key);
+	values[3] = colbuf_array(&lvl);
+	values[4] = colbuf_array(&slot);
+	for (j = 0; j < 4; j++)
+		values[5 + j] = colbuf_array(&v[j]);
+	run_plan(&plan,
+			 "INSERT INTO racing.feature_agg AS a (tl, kind, key, lvl, slot, n, v1, v2, v3)"
+			 " SELECT $1, q.kind, q.key, q.lvl, q.slot, q.n, q.v1, q.v2, q.v3"
+			 " FROM unnest($2, $3, $4, $5, $6, $7, $8, $9)"
+			 "  q(kind, key, lvl, slot, n, v1, v2, v3)"
+			 " ON CONFLICT (tl, kind, key, lvl, slot) DO UPDATE"
+			 "  SET n = a.n + excluded.n, v1 = a.v1 + excluded.v1,"
+			 "      v2 = a.v2 + excluded.v2, v3 = a.v3 + excluded.v3",
+			 9, types, values, false);
+}
+
+/*
+ * Bring history and vectors of races [r0, r1) (one timeline) up to
+ * date: lock the participants, replace the members of the races and
+ * change the sums by the difference, mark later vectors of the
+ * participants stale when history was not appended at the end, then
+ * store the races' vectors.  old[0 .. nold) are the participants that
+ * had members in the races before (all_race_ids, this timeline).
+ */
+static void
+process_timeline(FBatch *b, int r0, int r1, int tl, Datum all_race_ids,
+				 const OldKey *old, int nold)
+{
 	static SPIPlanPtr latest_plan = NULL;
 	static SPIPlanPtr retract_plan = NULL;
 	static SPIPlanPtr insert_plan = NULL;
 	static SPIPlanPtr stale_plan = NULL;
 	HASHCTL		ctl;
 	HTAB	   *keys;
+	HTAB	   *deltas;
 	MemberBuf	m;
 	ColBuf		kk,
 				kkey,
@@ -1341,9 +1601,6 @@ process_timeline(FBatch *b, int r0, int r1, int tl, Datum all_race_ids)
 	int			r;
 	uint64		i;
 	Datum		values[14];
-	Oid			agg_kinds_oid = INT2ARRAYOID;
-	Datum		agg_kinds;
-	ColBuf		ak;
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = offsetof(PartKey, min_slot);	/* kind, padding, key */
@@ -1351,6 +1608,12 @@ process_timeline(FBatch *b, int r0, int r1, int tl, Datum all_race_ids)
 	ctl.hcxt = CurrentMemoryContext;
 	keys = hash_create("racing feature participants", 1024, &ctl,
 					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(AggDeltaKey);
+	ctl.entrysize = sizeof(AggDelta);
+	ctl.hcxt = CurrentMemoryContext;
+	deltas = hash_create("racing feature sums", 4096, &ctl,
+						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
 	colbuf_init(&m.kind, INT2OID);
 	colbuf_init(&m.key, INT8OID);
@@ -1374,24 +1637,8 @@ process_timeline(FBatch *b, int r0, int r1, int tl, Datum all_race_ids)
 	}
 
 	/* 2. the participants of the members they replace */
-	{
-		Oid			types[2] = {INT4OID, INT8ARRAYOID};
-
-		values[0] = Int32GetDatum(tl);
-		values[1] = all_race_ids;
-		run_plan(&old_plan,
-				 "SELECT kind, key, min(slot) FROM racing.feature_member"
-				 " WHERE tl = $1 AND race_id = ANY($2) GROUP BY kind, key",
-				 2, types, values, true);
-		for (i = 0; i < SPI_processed; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-
-			note_key(keys, (int16) col_i8(tup, desc, 1), col_i8(tup, desc, 2),
-					 (int32) col_i8(tup, desc, 3));
-		}
-	}
+	for (r = 0; r < nold; r++)
+		note_key(keys, old[r].kind, old[r].key, old[r].min_slot);
 
 	/* 3. lock every participant, in key order, and learn its newest slot */
 	nkeys = (int) hash_get_num_entries(keys);
@@ -1456,55 +1703,52 @@ process_timeline(FBatch *b, int r0, int r1, int tl, Datum all_race_ids)
 				colbuf_push(&smin, Int32GetDatum(pk->min_slot));
 			}
 		}
+		SPI_freetuptable(SPI_tuptable);
 	}
 
-	/* kinds that have sums in the aggregate tree */
-	colbuf_init(&ak, INT2OID);
-	if (b->horse)
+	/* 4. retract the old members; their sums are taken away below */
 	{
-		colbuf_push(&ak, Int16GetDatum(FK_JOCKEY));
-		colbuf_push(&ak, Int16GetDatum(FK_TRAINER));
-		colbuf_push(&ak, Int16GetDatum(FK_JT));
-		colbuf_push(&ak, Int16GetDatum(FK_SIRE_GOING));
-		colbuf_push(&ak, Int16GetDatum(FK_SIRE_DIST));
-		colbuf_push(&ak, Int16GetDatum(FK_DRAW));
-	}
-	else
-		colbuf_push(&ak, Int16GetDatum(FK_MAKE_TYPE));
-	agg_kinds = colbuf_array(&ak);
-
-	/* 4. retract the old members and their sums */
-	{
-		Oid			types[4] = {INT4OID, INT8ARRAYOID, agg_kinds_oid, INT4OID};
+		Oid			types[2] = {INT4OID, INT8ARRAYOID};
 
 		values[0] = Int32GetDatum(tl);
 		values[1] = all_race_ids;
-		values[2] = agg_kinds;
-		values[3] = Int32GetDatum(FEAT_AGG_LEVELS - 1);
 		run_plan(&retract_plan,
-				 "WITH gone AS (DELETE FROM racing.feature_member m"
-				 "  WHERE m.tl = $1 AND m.race_id = ANY($2)"
-				 "  RETURNING m.kind, m.key, m.slot, m.n, m.v1, m.v2, m.v3)"
-				 " INSERT INTO racing.feature_agg AS a (tl, kind, key, lvl, slot, n, v1, v2, v3)"
-				 " SELECT $1, g.kind, g.key, l.lvl, g.slot >> (3 * l.lvl),"
-				 "  -sum(g.n), -sum(g.v1), -sum(g.v2), -sum(g.v3)"
-				 " FROM gone g CROSS JOIN generate_series(0, $4) l(lvl)"
-				 " WHERE g.kind = ANY($3) AND (g.n <> 0 OR g.v1 <> 0 OR g.v2 <> 0 OR g.v3 <> 0)"
-				 " GROUP BY 2, 3, 4, 5 ORDER BY 2, 3, 4, 5"
-				 " ON CONFLICT (tl, kind, key, lvl, slot) DO UPDATE"
-				 "  SET n = a.n + excluded.n, v1 = a.v1 + excluded.v1,"
-				 "      v2 = a.v2 + excluded.v2, v3 = a.v3 + excluded.v3",
-				 4, types, values, false);
+				 "DELETE FROM racing.feature_member m"
+				 " WHERE m.tl = $1 AND m.race_id = ANY($2)"
+				 " RETURNING m.kind, m.key, m.slot, m.n, m.v1, m.v2, m.v3",
+				 2, types, values, false);
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			double		v[4];
+			int			j;
+
+			for (j = 0; j < 4; j++)
+			{
+				bool		isnull;
+
+				v[j] = DatumGetFloat8(SPI_getbinval(tup, desc, 4 + j, &isnull));
+			}
+			delta_add(deltas, (int16) col_i8(tup, desc, 1), col_i8(tup, desc, 2),
+					  (int32) col_i8(tup, desc, 3), -1, v[0], v[1], v[2], v[3]);
+		}
+		SPI_freetuptable(SPI_tuptable);
 	}
 
-	/* 5. insert the new members and add their sums */
+	/* 5. insert the new members; add their sums */
 	if (m.kind.n > 0)
 	{
-		Oid			types[14] = {INT4OID, INT2ARRAYOID, INT8ARRAYOID, INT4ARRAYOID,
+		Oid			types[13] = {INT4OID, INT2ARRAYOID, INT8ARRAYOID, INT4ARRAYOID,
 			INT8ARRAYOID, INT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID,
 			FLOAT8ARRAYOID, FLOAT8ARRAYOID, INT4ARRAYOID, INT4ARRAYOID,
-		FLOAT4ARRAYOID, INT2ARRAYOID};
+		FLOAT4ARRAYOID};
 
+		for (r = 0; r < m.kind.n; r++)
+			delta_add(deltas, DatumGetInt16(m.kind.v[r]),
+					  DatumGetInt64(m.key.v[r]), DatumGetInt32(m.slot.v[r]), 1,
+					  DatumGetFloat8(m.n.v[r]), DatumGetFloat8(m.v1.v[r]),
+					  DatumGetFloat8(m.v2.v[r]), DatumGetFloat8(m.v3.v[r]));
 		values[0] = Int32GetDatum(tl);
 		values[1] = colbuf_array(&m.kind);
 		values[2] = colbuf_array(&m.key);
@@ -1518,27 +1762,17 @@ process_timeline(FBatch *b, int r0, int r1, int tl, Datum all_race_ids)
 		values[10] = colbuf_array(&m.off);
 		values[11] = colbuf_array(&m.len);
 		values[12] = colbuf_array(&m.stats);
-		values[13] = agg_kinds;
 		run_plan(&insert_plan,
-				 "WITH added AS (INSERT INTO racing.feature_member"
+				 "INSERT INTO racing.feature_member"
 				 "  (tl, kind, key, slot, entry_id, race_id, n, v1, v2, v3, stats)"
-				 "  SELECT $1, q.kind, q.key, q.slot, q.entry_id, q.race_id, q.n,"
-				 "   q.v1, q.v2, q.v3,"
-				 "   CASE WHEN q.len > 0 THEN $13[q.off : q.off + q.len - 1] END"
-				 "  FROM unnest($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-				 "   q(kind, key, slot, entry_id, race_id, n, v1, v2, v3, off, len)"
-				 "  RETURNING kind, key, slot, n, v1, v2, v3)"
-				 " INSERT INTO racing.feature_agg AS a (tl, kind, key, lvl, slot, n, v1, v2, v3)"
-				 " SELECT $1, g.kind, g.key, l.lvl, g.slot >> (3 * l.lvl),"
-				 "  sum(g.n), sum(g.v1), sum(g.v2), sum(g.v3)"
-				 " FROM added g CROSS JOIN generate_series(0, 3) l(lvl)"
-				 " WHERE g.kind = ANY($14) AND (g.n <> 0 OR g.v1 <> 0 OR g.v2 <> 0 OR g.v3 <> 0)"
-				 " GROUP BY 2, 3, 4, 5 ORDER BY 2, 3, 4, 5"
-				 " ON CONFLICT (tl, kind, key, lvl, slot) DO UPDATE"
-				 "  SET n = a.n + excluded.n, v1 = a.v1 + excluded.v1,"
-				 "      v2 = a.v2 + excluded.v2, v3 = a.v3 + excluded.v3",
-				 14, types, values, false);
+				 " SELECT $1, q.kind, q.key, q.slot, q.entry_id, q.race_id, q.n,"
+				 "  q.v1, q.v2, q.v3,"
+				 "  CASE WHEN q.len > 0 THEN $13[q.off : q.off + q.len - 1] END"
+				 " FROM unnest($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+				 "  q(kind, key, slot, entry_id, race_id, n, v1, v2, v3, off, len)",
+				 13, types, values, false);
 	}
+	apply_deltas(deltas, tl);
 
 	/* 6. history changed before later members: their vectors are stale */
 	if (sk.n > 0)
@@ -1571,7 +1805,8 @@ process_timeline(FBatch *b, int r0, int r1, int tl, Datum all_race_ids)
  * Process every race of a batch, one timeline at a time.  all_race_ids
  * (bigint[]) are the races whose old history is replaced: the batch's
  * races and races that lost their last entry, whose timelines are found
- * from their old history rows.
+ * from their old history rows.  One query finds the participants of the
+ * old history of all of them.
  */
 static void
 process_batch(FBatch *b, Datum all_race_ids)
@@ -1581,6 +1816,8 @@ process_batch(FBatch *b, Datum all_race_ids)
 	Datum		values[2];
 	int		   *tls;
 	int			ntls = 0;
+	OldKey	   *old;
+	int			nold;
 	uint64		i;
 	int			t;
 	int			r;
@@ -1588,12 +1825,26 @@ process_batch(FBatch *b, Datum all_race_ids)
 	values[0] = all_race_ids;
 	values[1] = BoolGetDatum(b->horse);
 	run_plan(&plan,
-			 "SELECT DISTINCT tl FROM racing.feature_member"
-			 " WHERE race_id = ANY($1) AND (tl = 1) = $2",
+			 "SELECT tl, kind, key, min(slot) FROM racing.feature_member"
+			 " WHERE race_id = ANY($1) AND (tl = 1) = $2"
+			 " GROUP BY tl, kind, key ORDER BY tl",
 			 2, types, values, true);
-	tls = palloc(sizeof(int) * (SPI_processed + b->nraces + 1));
+	nold = (int) SPI_processed;
+	old = palloc(sizeof(OldKey) * Max(nold, 1));
+	tls = palloc(sizeof(int) * (nold + b->nraces + 1));
 	for (i = 0; i < SPI_processed; i++)
-		tls[ntls++] = (int) col_i8(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+
+		old[i].tl = (int) col_i8(tup, desc, 1);
+		old[i].kind = (int16) col_i8(tup, desc, 2);
+		old[i].key = col_i8(tup, desc, 3);
+		old[i].min_slot = (int32) col_i8(tup, desc, 4);
+		if (ntls == 0 || tls[ntls - 1] != old[i].tl)
+			tls[ntls++] = old[i].tl;
+	}
+	SPI_freetuptable(SPI_tuptable);
 	for (r = 0; r < b->nraces; r++)
 	{
 		for (t = 0; t < ntls; t++)
@@ -1607,13 +1858,20 @@ process_batch(FBatch *b, Datum all_race_ids)
 	{
 		int			r0 = 0,
 					r1;
+		int			o0 = 0,
+					o1;
 
 		while (r0 < b->nraces && b->races[r0].tl != tls[t])
 			r0++;
 		r1 = r0;
 		while (r1 < b->nraces && b->races[r1].tl == tls[t])
 			r1++;
-		process_timeline(b, r0, r1, tls[t], all_race_ids);
+		while (o0 < nold && old[o0].tl != tls[t])
+			o0++;
+		o1 = o0;
+		while (o1 < nold && old[o1].tl == tls[t])
+			o1++;
+		process_timeline(b, r0, r1, tls[t], all_race_ids, old + o0, o1 - o0);
 	}
 }
 
@@ -1652,14 +1910,18 @@ transition_rows(Tuplestorestate *ts)
 static Datum
 query_id_array(const char *sql, bool *isnull)
 {
+	MemoryContext caller = CurrentMemoryContext;
 	int			ret = SPI_execute(sql, false, 0);
 	Datum		d;
+
+	MemoryContextSwitchTo(caller);
 
 	if ((ret != SPI_OK_SELECT && ret != SPI_OK_DELETE) || SPI_processed != 1)
 		elog(ERROR, "feature trigger query failed: %s", sql);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
 	if (!*isnull)
 		d = PointerGetDatum(DatumGetArrayTypePCopy(d));
+	SPI_freetuptable(SPI_tuptable);
 	return d;
 }
 
@@ -1710,6 +1972,7 @@ features_entry_trigger(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(ctx);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	MemoryContextSwitchTo(ctx);
 	if (SPI_register_trigger_data(trigdata) != SPI_OK_TD_REGISTER)
 		elog(ERROR, "SPI_register_trigger_data failed");
 
@@ -1784,6 +2047,7 @@ features_race_trigger(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(ctx);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	MemoryContextSwitchTo(ctx);
 	if (SPI_register_trigger_data(trigdata) != SPI_OK_TD_REGISTER)
 		elog(ERROR, "SPI_register_trigger_data failed");
 
@@ -1881,11 +2145,15 @@ features_recompute_stale(PG_FUNCTION_ARGS)
 			ids = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
 								&isnull);
 			if (isnull)
+			{
+				SPI_freetuptable(SPI_tuptable);
 				break;
+			}
 			ctx = AllocSetContextCreate(CurrentMemoryContext, "racing recompute",
 										ALLOCSET_DEFAULT_SIZES);
 			old = MemoryContextSwitchTo(ctx);
 			ids = PointerGetDatum(DatumGetArrayTypePCopy(ids));
+			SPI_freetuptable(SPI_tuptable);
 			b = fetch_batch(horse, ids);
 			got = b->nraces;
 			done_races += got;

@@ -164,7 +164,7 @@ CREATE TABLE racing.feature_member (
 	stats			real[],
 	PRIMARY KEY (tl, kind, key, slot, entry_id)
 );
-CREATE INDEX ON racing.feature_member (race_id);
+CREATE INDEX ON racing.feature_member (race_id, tl);
 COMMENT ON TABLE racing.feature_member IS
 'Internal: every entry as a member of the history of each participant it depends on (horse, jockey, trainer, pair, sire by going and distance, draw table; driver, team, make by track type, season points, series calendar), with its contribution (n, v1..v3) and for the horse or driver itself its run statistics.';
 
@@ -179,7 +179,7 @@ CREATE TABLE racing.feature_agg (
 	v2				float8 NOT NULL,
 	v3				float8 NOT NULL,
 	PRIMARY KEY (tl, kind, key, lvl, slot)
-);
+) WITH (fillfactor = 70);
 COMMENT ON TABLE racing.feature_agg IS
 'Internal: running sums of the members'' contributions per participant in a tree of time buckets (level L sums slots b*8^L to (b+1)*8^L - 1); changed only by INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n.';
 
@@ -190,7 +190,7 @@ CREATE TABLE racing.feature_latest (
 	max_slot		int NOT NULL,
 	prev_max		int,
 	PRIMARY KEY (tl, kind, key)
-);
+) WITH (fillfactor = 70);
 COMMENT ON TABLE racing.feature_latest IS
 'Internal: the newest time slot of each participant''s members; every statement upserts the rows of its participants first, which orders concurrent loads that share a participant and tells whether history arrived late.';
 
