@@ -13,10 +13,16 @@
  * (n, v1, v2, v3: runs, wins, places, ...) and, for the horse or driver
  * itself, a float4[] of run statistics.  racing.feature_agg sums the
  * contributions of each participant in a tree of time buckets: level L
- * holds the sum over slots [b * 8^L, (b + 1) * 8^L).  Any window of
- * history [lo, hi) is read as at most two ranges of buckets per level,
- * so a jockey's 365-day strike rate costs a few dozen index tuples
- * whether the table holds a thousand races or ten million.
+ * (1 to 3) holds the sum over slots [b * 8^L, (b + 1) * 8^L); level 0,
+ * single slots, is the member rows themselves.  Any window of history
+ * [lo, hi) is read as at most two ranges of buckets per level, each one
+ * index range scan, so a jockey's 365-day strike rate costs a few
+ * dozen index tuples whether the table holds a thousand races or ten
+ * million.  The requests of a statement go to the server as arrays, one
+ * query per level kind, and requests for the same window of the same
+ * participant (a jockey's rides of one day) are read once.  A statement
+ * changes each bucket it touches once, by the net difference of the
+ * history it removed and added.
  *
  * Time slots are days since 1900-01-01 for horses (so a vector uses only
  * earlier race days: races of the same day never see each other) and
@@ -863,6 +869,11 @@ typedef struct AggReq
 				lvl,
 				lo,
 				hi;
+	ColBuf		win0,			/* level 0 ranges: read from the members */
+				kind0,
+				key0,
+				lo0,
+				hi0;
 } AggReq;
 
 /* Emit one bucket range of a window. */
@@ -870,6 +881,15 @@ static void
 aggreq_push(AggReq *q, int32 win, int16 kind, int64 key, int lvl,
 			int32 lo, int32 hi)
 {
+	if (lvl == 0)
+	{
+		colbuf_push(&q->win0, Int32GetDatum(win));
+		colbuf_push(&q->kind0, Int16GetDatum(kind));
+		colbuf_push(&q->key0, Int64GetDatum(key));
+		colbuf_push(&q->lo0, Int32GetDatum(lo));
+		colbuf_push(&q->hi0, Int32GetDatum(hi));
+		return;
+	}
 	colbuf_push(&q->win, Int32GetDatum(win));
 	colbuf_push(&q->kind, Int16GetDatum(kind));
 	colbuf_push(&q->key, Int64GetDatum(key));
@@ -959,46 +979,19 @@ aggreq_init(AggReq *q, int nidx)
 	colbuf_init(&q->lvl, INT2OID);
 	colbuf_init(&q->lo, INT4OID);
 	colbuf_init(&q->hi, INT4OID);
+	colbuf_init(&q->win0, INT4OID);
+	colbuf_init(&q->kind0, INT2OID);
+	colbuf_init(&q->key0, INT8OID);
+	colbuf_init(&q->lo0, INT4OID);
+	colbuf_init(&q->hi0, INT4OID);
 }
 
-/*
- * Run the requests; out[idx * 4 + j] receives the sums of n, v1, v2, v3
- * (zero when nothing matched).  Each bucket range is one index range
- * scan of feature_agg's primary key (a LATERAL subquery, so the plan does
- * not depend on the table's statistics); the ranges of a window are
- * added up here.
- */
+/* Add the rows (w, n, v1, v2, v3) of the last query to the window sums. */
 static void
-aggreq_run(AggReq *q, int tl, double *out)
+aggreq_collect(double *sums)
 {
-	static SPIPlanPtr plan = NULL;
-	Oid			types[7] = {INT4OID, INT4ARRAYOID, INT2ARRAYOID, INT8ARRAYOID,
-	INT2ARRAYOID, INT4ARRAYOID, INT4ARRAYOID};
-	Datum		values[7];
-	double	   *sums;
 	uint64		i;
-	int			idx;
 
-	memset(out, 0, sizeof(double) * 4 * q->nidx);
-	if (q->win.n == 0)
-		return;
-	sums = palloc0(sizeof(double) * 4 * q->nwin);
-	values[0] = Int32GetDatum(tl);
-	values[1] = colbuf_array(&q->win);
-	values[2] = colbuf_array(&q->kind);
-	values[3] = colbuf_array(&q->key);
-	values[4] = colbuf_array(&q->lvl);
-	values[5] = colbuf_array(&q->lo);
-	values[6] = colbuf_array(&q->hi);
-	run_plan(&plan,
-			 "SELECT q.w, s.n, s.v1, s.v2, s.v3"
-			 " FROM unnest($2, $3, $4, $5, $6, $7) q(w, kind, key, lvl, lo, hi)"
-			 " CROSS JOIN LATERAL (SELECT sum(a.n) n, sum(a.v1) v1, sum(a.v2) v2,"
-			 "   sum(a.v3) v3 FROM racing.feature_agg a"
-			 "   WHERE a.tl = $1 AND a.kind = q.kind AND a.key = q.key"
-			 "   AND a.lvl = q.lvl AND a.slot >= q.lo AND a.slot < q.hi) s"
-			 " WHERE s.n IS NOT NULL",
-			 7, types, values, true);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -1016,6 +1009,72 @@ aggreq_run(AggReq *q, int tl, double *out)
 		}
 	}
 	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * Run the requests; out[idx * 4 + j] receives the sums of n, v1, v2, v3
+ * (zero when nothing matched).  Each bucket range is one index range
+ * scan (a LATERAL subquery, so that the plan is a probe per range
+ * whatever the statistics say): of feature_agg's primary key for levels
+ * 1 and up, of feature_member's for level 0.  The ranges of a window
+ * are added up here.
+ */
+static void
+aggreq_run(AggReq *q, int tl, double *out)
+{
+	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr plan0 = NULL;
+	Oid			types[7] = {INT4OID, INT4ARRAYOID, INT2ARRAYOID, INT8ARRAYOID,
+	INT2ARRAYOID, INT4ARRAYOID, INT4ARRAYOID};
+	Oid			types0[6] = {INT4OID, INT4ARRAYOID, INT2ARRAYOID, INT8ARRAYOID,
+	INT4ARRAYOID, INT4ARRAYOID};
+	Datum		values[7];
+	double	   *sums;
+	int			idx;
+
+	memset(out, 0, sizeof(double) * 4 * q->nidx);
+	if (q->nwin == 0)
+		return;
+	sums = palloc0(sizeof(double) * 4 * q->nwin);
+	if (q->win.n > 0)
+	{
+		values[0] = Int32GetDatum(tl);
+		values[1] = colbuf_array(&q->win);
+		values[2] = colbuf_array(&q->kind);
+		values[3] = colbuf_array(&q->key);
+		values[4] = colbuf_array(&q->lvl);
+		values[5] = colbuf_array(&q->lo);
+		values[6] = colbuf_array(&q->hi);
+		run_plan(&plan,
+				 "SELECT q.w, s.n, s.v1, s.v2, s.v3"
+				 " FROM unnest($2, $3, $4, $5, $6, $7) q(w, kind, key, lvl, lo, hi)"
+				 " CROSS JOIN LATERAL (SELECT sum(a.n) n, sum(a.v1) v1, sum(a.v2) v2,"
+				 "   sum(a.v3) v3 FROM racing.feature_agg a"
+				 "   WHERE a.tl = $1 AND a.kind = q.kind AND a.key = q.key"
+				 "   AND a.lvl = q.lvl AND a.slot >= q.lo AND a.slot < q.hi) s"
+				 " WHERE s.n IS NOT NULL",
+				 7, types, values, true);
+		aggreq_collect(sums);
+	}
+	if (q->win0.n > 0)
+	{
+		values[0] = Int32GetDatum(tl);
+		values[1] = colbuf_array(&q->win0);
+		values[2] = colbuf_array(&q->kind0);
+		values[3] = colbuf_array(&q->key0);
+		values[4] = colbuf_array(&q->lo0);
+		values[5] = colbuf_array(&q->hi0);
+		run_plan(&plan0,
+				 "SELECT q.w, s.n, s.v1, s.v2, s.v3"
+				 " FROM unnest($2, $3, $4, $5, $6) q(w, kind, key, lo, hi)"
+				 " CROSS JOIN LATERAL (SELECT sum(m.n) n, sum(m.v1) v1, sum(m.v2) v2,"
+				 "   sum(m.v3) v3 FROM racing.feature_member m"
+				 "   WHERE m.tl = $1 AND m.kind = q.kind AND m.key = q.key"
+				 "   AND m.slot >= q.lo AND m.slot < q.hi) s"
+				 " WHERE s.n IS NOT NULL",
+				 6, types0, values, true);
+		aggreq_collect(sums);
+	}
 	for (idx = 0; idx < q->nidx; idx++)
 		if (q->map[idx] >= 0)
 			memcpy(out + idx * 4, sums + q->map[idx] * 4, sizeof(double) * 4);
@@ -1446,7 +1505,7 @@ kind_has_agg(int16 kind)
 
 /*
  * Add a member's contribution (sign +1) or take it away (-1) in every
- * level of the tree.  Members without sums are skipped, as are
+ * stored level of the tree.  Members without sums are skipped, as are
  * contributions that are all zero.
  */
 static void
@@ -1457,7 +1516,8 @@ delta_add(HTAB *deltas, int16 kind, int64 key, int32 slot, double sign,
 
 	if (!kind_has_agg(kind) || (n == 0 && v1 == 0 && v2 == 0 && v3 == 0))
 		return;
-	for (lvl = 0; lvl < FEAT_AGG_LEVELS; lvl++)
+	/* level 0 is the member rows themselves */
+	for (lvl = 1; lvl < FEAT_AGG_LEVELS; lvl++)
 	{
 		AggDeltaKey probe;
 		AggDelta   *d;

@@ -41,7 +41,12 @@
 #define FK_SEASON_PTS	14		/* points of one season (key = season) */
 #define FK_SERIES		15		/* the series calendar (key 0) */
 
-/* levels of the aggregate tree: slot >> (3 * level) */
+/*
+ * Levels of the aggregate tree: bucket = slot >> (3 * level).  Level 0
+ * (one slot) is not stored as sums: it is read from the member rows
+ * themselves (racing.feature_member); levels 1 .. FEAT_AGG_LEVELS - 1
+ * are in racing.feature_agg.
+ */
 #define FEAT_AGG_LEVELS 4
 
 /* run statistics of a horse (feature_member.stats of kind FK_HORSE) */

@@ -181,7 +181,7 @@ CREATE TABLE racing.feature_agg (
 	PRIMARY KEY (tl, kind, key, lvl, slot)
 ) WITH (fillfactor = 70);
 COMMENT ON TABLE racing.feature_agg IS
-'Internal: running sums of the members'' contributions per participant in a tree of time buckets (level L sums slots b*8^L to (b+1)*8^L - 1); changed only by INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n.';
+'Internal: running sums of the members'' contributions per participant in a tree of time buckets (level L, 1 to 3, sums slots b*8^L to (b+1)*8^L - 1; level 0 is racing.feature_member itself); changed only by INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n, once per bucket and statement by the net change.';
 
 CREATE TABLE racing.feature_latest (
 	tl				int NOT NULL,
