@@ -21,6 +21,7 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 
+#include "cache.h"
 #include "racing.h"
 
 PG_MODULE_MAGIC;
@@ -90,6 +91,10 @@ _PG_init(void)
 							   "",
 							   PGC_USERSET, 0,
 							   check_fallback_encoding, NULL, NULL);
+
+	/* hot cache, warm and cold tiers, maintenance worker */
+	racing_cache_init();
+	racing_worker_init();
 
 	MarkGUCPrefixReserved("racing");
 }

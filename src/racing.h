@@ -21,4 +21,8 @@ extern char *racing_fallback_encoding;
 /* true when the library was loaded by shared_preload_libraries */
 extern bool racing_preloaded;
 
+/* tiered cache and maintenance worker (cache.c, worker.c; see cache.h) */
+extern void racing_cache_init(void);
+extern void racing_worker_init(void);
+
 #endif							/* RACING_H */
