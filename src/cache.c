@@ -1558,14 +1558,6 @@ cache_hot_available(PG_FUNCTION_ARGS)
 void
 racing_cache_init(void)
 {
-	DefineCustomIntVariable("racing.hot_cache_size",
-							"Shared memory for the hot tier of the racing cache.",
-							"Covers the value blocks and the index; entries are evicted before an insert once it is full.",
-							&racing_hot_cache_size,
-							100 * 1024, 256, INT_MAX / 2,
-							PGC_POSTMASTER, GUC_UNIT_KB,
-							NULL, NULL, NULL);
-
 	DefineCustomIntVariable("racing.hot_ttl",
 							"Age after which a hot cache entry counts as a miss.",
 							"0 keeps entries until they are evicted or invalidated.",
@@ -1590,8 +1582,17 @@ racing_cache_init(void)
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 
+	/* a PGC_POSTMASTER setting can only be defined while preloading */
 	if (process_shared_preload_libraries_in_progress)
 	{
+		DefineCustomIntVariable("racing.hot_cache_size",
+								"Shared memory for the hot tier of the racing cache.",
+								"Covers the value blocks and the index; entries are evicted before an insert once it is full.",
+								&racing_hot_cache_size,
+								100 * 1024, 256, INT_MAX / 2,
+								PGC_POSTMASTER, GUC_UNIT_KB,
+								NULL, NULL, NULL);
+
 		prev_shmem_request_hook = shmem_request_hook;
 		shmem_request_hook = cache_shmem_request;
 		prev_shmem_startup_hook = shmem_startup_hook;

@@ -241,14 +241,6 @@ racing_worker_init(void)
 {
 	BackgroundWorker worker;
 
-	DefineCustomStringVariable("racing.database",
-							   "Database the racing maintenance worker connects to.",
-							   "The worker waits while the extension is not installed there.",
-							   &racing_database,
-							   "postgres",
-							   PGC_POSTMASTER, 0,
-							   NULL, NULL, NULL);
-
 	DefineCustomIntVariable("racing.maintenance_naptime",
 							"Time the racing maintenance worker sleeps between rounds.",
 							"Also the interval of the light tasks (expiry, prefetch, stale vectors).",
@@ -273,8 +265,18 @@ racing_worker_init(void)
 							PGC_SIGHUP, GUC_UNIT_S,
 							NULL, NULL, NULL);
 
+	/* a PGC_POSTMASTER setting can only be defined while preloading */
 	if (!process_shared_preload_libraries_in_progress)
 		return;
+
+	DefineCustomStringVariable("racing.database",
+							   "Database the racing maintenance worker connects to.",
+							   "The worker waits while the extension is not installed there.",
+							   &racing_database,
+							   "postgres",
+							   PGC_POSTMASTER, 0,
+							   NULL, NULL, NULL);
+
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
