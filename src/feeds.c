@@ -735,6 +735,11 @@ static const int nascar_counted_cols[] = {
 	N_START, N_FINISH, N_LAPS, N_LED, N_STATUS
 };
 
+/* what a live feed carries: no team or status; sessions no result */
+static const int live_counted_cols[] = {
+	N_TRACK, N_RACE_NAME, N_DRIVER, N_CAR, N_MAKE, N_START, N_FINISH, N_LAPS
+};
+
 /* refuse a document that is JSON but no NASCAR feed we read */
 static void
 nascar_shape_error(FeedDoc *doc, const char *path, const char *detail)
@@ -786,7 +791,7 @@ resolve_race_num(FeedRace *fr)
 	ret = SPI_execute_with_args("SELECT race_num FROM racing.nascar_race"
 								" WHERE series = $1 AND season = $2 AND nascar_race_id = $3"
 								" ORDER BY race_num LIMIT 1",
-								3, types, values, NULL, true, 1);
+								3, types, values, NULL, false, 1);
 	if (ret == SPI_OK_SELECT && SPI_processed == 1)
 	{
 		fr->race_num = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
@@ -795,7 +800,7 @@ resolve_race_num(FeedRace *fr)
 	}
 	ret = SPI_execute_with_args("SELECT coalesce(max(race_num), 0) + 1 FROM racing.nascar_race"
 								" WHERE series = $1 AND season = $2",
-								2, types, values, NULL, true, 1);
+								2, types, values, NULL, false, 1);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "racing: could not read the race numbers of a season");
 	fr->race_num = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
@@ -819,7 +824,7 @@ race_snapshot(FeedRace *fr)
 	values[2] = Int32GetDatum(fr->race_num);
 	if (SPI_execute_with_args("SELECT r::text FROM racing.nascar_race r"
 							  " WHERE series = $1 AND season = $2 AND race_num = $3",
-							  3, types, values, NULL, true, 1) != SPI_OK_SELECT)
+							  3, types, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "racing: could not read a race");
 	if (SPI_processed == 0)
 		return NULL;
@@ -853,8 +858,8 @@ upsert_race(LoadBatch *batch, FeedRace *fr, const char *status)
 	values[8] = Int64GetDatum(fr->nascar_race_id);
 	values[9] = Int64GetDatum(batch->batch_id);
 	if (SPI_execute_with_args("SELECT racing._upsert_nascar_race("
-							  "racing._track_id($1, $2, NULL), $1, $3, $4, $5, $6,"
-							  " $2::real, NULL, $7, $8, $9, $10)",
+							  "racing._track_id($1, $2, NULL::text)::int, $1, $3, $4,"
+							  " $5, $6, $2::real, NULL::text, $7, $8, $9, $10)",
 							  10, types, values, nulls, false, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "racing: could not store a NASCAR race");
@@ -936,11 +941,41 @@ race_columns(LoadRow *row, FeedRace *fr, const char *status)
 	row->nulls[N_SCRATCHED] = false;
 }
 
-/* set the driver columns from a name with markers */
+/*
+ * The name a driver is stored under, found by the NASCAR driver id, or
+ * NULL.  Feeds spell one driver differently ("Martin Truex Jr." and
+ * "Martin Truex Jr", "John Hunter Nemechek" and "John H. Nemechek"); the
+ * first name stored for an id is kept.
+ */
+static char *
+stored_driver_name(int64 nascar_driver_id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+	bool		isnull;
+	Datum		d;
+
+	values[0] = Int64GetDatum(nascar_driver_id);
+	if (SPI_execute_with_args("SELECT name FROM racing.driver WHERE nascar_driver_id = $1"
+							  " ORDER BY driver_id LIMIT 1",
+							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "racing: could not look up a driver");
+	if (SPI_processed == 0)
+		return NULL;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/*
+ * Set the driver columns from a name with markers and the driver's
+ * NASCAR id (member id_key of obj).
+ */
 static bool
-driver_columns(LoadRow *row, const char *full, FeedError *err)
+driver_columns(LoadRow *row, const char *full, cJSON *obj, const char *id_key,
+			   FeedError *err)
 {
 	char	   *name;
+	char	   *stored = NULL;
 	int			flags;
 
 	if (full == NULL)
@@ -949,7 +984,11 @@ driver_columns(LoadRow *row, const char *full, FeedError *err)
 	feed_strip_driver(full, name, strlen(full) + 1, &flags);
 	if (name[0] == '\0')
 		FEED_FAIL("driver", "driver name \"%s\" holds only markers", full);
-	set_ctext(row, N_DRIVER, name);
+	if (!set_jid(row, N_NASCAR_DRIVER_ID, obj, id_key, err))
+		return false;
+	if (!row->nulls[N_NASCAR_DRIVER_ID])
+		stored = stored_driver_name(DatumGetInt64(row->values[N_NASCAR_DRIVER_ID]));
+	set_ctext(row, N_DRIVER, stored ? stored : name);
 	return true;
 }
 
@@ -1020,7 +1059,7 @@ weekend_result_row(cJSON *res, LoadRow *row, FeedError *err)
 {
 	const char *status;
 
-	if (!driver_columns(row, jstr(res, "driver_fullname"), err))
+	if (!driver_columns(row, jstr(res, "driver_fullname"), res, "driver_id", err))
 		return false;
 	if (!set_jtext(row, N_CAR, res, "car_number"))
 		FEED_FAIL("car_number", "the result has no \"car_number\"; it is part of the entry key");
@@ -1030,8 +1069,7 @@ weekend_result_row(cJSON *res, LoadRow *row, FeedError *err)
 		!set_jint(row, N_FINISH, res, "finishing_position", true, err) ||
 		!set_jint(row, N_POINTS, res, "points_earned", true, err) ||
 		!set_jint(row, N_LAPS, res, "laps_completed", true, err) ||
-		!set_jint(row, N_LED, res, "laps_led", true, err) ||
-		!set_jid(row, N_NASCAR_DRIVER_ID, res, "driver_id", err))
+		!set_jint(row, N_LED, res, "laps_led", true, err))
 		return false;
 	if (set_jtext(row, N_STATUS, res, "finishing_status"))
 	{
@@ -1165,7 +1203,7 @@ live_race(FeedDoc *doc, FeedRace *fr)
 	if (SPI_execute_with_args("SELECT season, race_num FROM racing.nascar_race"
 							  " WHERE series = $1 AND nascar_race_id = $2"
 							  " ORDER BY season DESC LIMIT 1",
-							  2, types, values, NULL, true, 1) != SPI_OK_SELECT)
+							  2, types, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "racing: could not look up a race");
 	if (SPI_processed == 1)
 	{
@@ -1225,6 +1263,13 @@ live_state_row(LoadBatch *batch, int64 race_id, cJSON *root, cJSON *veh,
 	}
 	name = palloc(strlen(full) + 1);
 	feed_strip_driver(full, name, strlen(full) + 1, &flags);
+	if (jdouble(drv, "driver_id", 0) > 0)
+	{
+		char	   *stored = stored_driver_name((int64) jdouble(drv, "driver_id", 0));
+
+		if (stored)
+			name = stored;
+	}
 	values[0] = Int64GetDatum(race_id);
 	values[1] = CStringGetTextDatum(car);
 	values[2] = CStringGetTextDatum(name);
@@ -1280,7 +1325,7 @@ live_vehicle_row(cJSON *veh, LoadRow *row, bool results, FeedError *err)
 	cJSON	   *drv = cJSON_GetObjectItemCaseSensitive(veh, "driver");
 	char	   *make;
 
-	if (!driver_columns(row, jstr(drv, "full_name"), err))
+	if (!driver_columns(row, jstr(drv, "full_name"), drv, "driver_id", err))
 		return false;
 	if (!set_jtext(row, N_CAR, veh, "vehicle_number"))
 		FEED_FAIL("vehicle_number", "the vehicle has no \"vehicle_number\"; it is part of the entry key");
@@ -1290,8 +1335,6 @@ live_vehicle_row(cJSON *veh, LoadRow *row, bool results, FeedError *err)
 				  strcmp(make, "Chv") == 0 ? "Chevrolet" :
 				  strcmp(make, "Frd") == 0 ? "Ford" :
 				  strcmp(make, "Tyt") == 0 ? "Toyota" : make);
-	if (!set_jid(row, N_NASCAR_DRIVER_ID, drv, "driver_id", err))
-		return false;
 	if (results)
 	{
 		if (!set_jint(row, N_START, veh, "starting_position", true, err) ||
@@ -1387,7 +1430,8 @@ live_load(LoadBatch *batch, FeedDoc *doc)
 			MemoryContextSwitchTo(old);
 			continue;
 		}
-		count_fields(batch, row, nascar_counted_cols, lengthof(nascar_counted_cols));
+		count_fields(batch, row, live_counted_cols,
+					 session ? 5 : lengthof(live_counted_cols));
 		MemoryContextSwitchTo(old);
 		load_add_row(batch, row);
 	}
