@@ -204,6 +204,7 @@ PG_FUNCTION_INFO_V1(cache_counters_reset);
 PG_FUNCTION_INFO_V1(cache_count_tier);
 PG_FUNCTION_INFO_V1(cache_hot_available);
 PG_FUNCTION_INFO_V1(cache_row_trigger);
+PG_FUNCTION_INFO_V1(cache_tier_notes_reset);
 
 /* ----------------------------------------------------------------
  * Shared memory
@@ -917,6 +918,19 @@ cache_row_trigger(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
+/*
+ * racing._tier_notes_reset(): forget which tables the current transaction
+ * has noted in racing.tier_change.  A refresh calls it after it deleted
+ * the rows of its view, so that a change later in the same transaction
+ * is noted again instead of being hidden by the refresh.
+ */
+Datum
+cache_tier_notes_reset(PG_FUNCTION_ARGS)
+{
+	logged_mask = 0;
+	PG_RETURN_VOID();
+}
+
 /* ----------------------------------------------------------------
  * Reading through the tiers
  * ----------------------------------------------------------------
@@ -1187,7 +1201,12 @@ card_from_spi(TupleDesc desc, Tuplestorestate *ts, StringInfo buf,
 		int			c;
 
 		for (c = 0; c < natts; c++)
+		{
 			values[c] = SPI_getbinval(tup, SPI_tuptable->tupdesc, c + 1, &nulls[c]);
+			/* a cached tuple must not point into TOAST */
+			if (!nulls[c] && TupleDescAttr(desc, c)->attlen == -1)
+				values[c] = PointerGetDatum(PG_DETOAST_DATUM_PACKED(values[c]));
+		}
 		if (!nulls[natts - 1] && DatumGetBool(values[natts - 1]))
 			*any_pre_race = true;
 		if (fresh_col > 0)

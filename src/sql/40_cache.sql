@@ -61,6 +61,11 @@ $$;
 COMMENT ON FUNCTION racing._tier_note_change(text) IS
 'Internal: record that the current transaction changed a source table of the warm and cold views (called by racing._cache_row_trigger once per table and transaction).';
 
+CREATE FUNCTION racing._tier_notes_reset()
+RETURNS void AS 'MODULE_PATHNAME', 'cache_tier_notes_reset' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION racing._tier_notes_reset() IS
+'Internal: make the next change of each source table in this transaction add its racing.tier_change rows again (called by a refresh after it consumed them).';
+
 CREATE FUNCTION racing._cache_row_trigger()
 RETURNS trigger AS 'MODULE_PATHNAME', 'cache_row_trigger' LANGUAGE C;
 COMMENT ON FUNCTION racing._cache_row_trigger() IS
@@ -294,6 +299,8 @@ BEGIN
 	-- consume the changes this refresh covers before it takes its snapshot
 	DELETE FROM racing.tier_change c WHERE c.view_name = _refresh_view.view_name;
 	GET DIAGNOSTICS pending = ROW_COUNT;
+	-- a change later in this transaction must be noted again
+	PERFORM racing._tier_notes_reset();
 	IF pending = 0 THEN
 		RETURN view_name || ' unchanged';
 	END IF;

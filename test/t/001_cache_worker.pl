@@ -119,6 +119,20 @@ ok($node->poll_query_until('postgres',
 		"SELECT outcome = 'ok' AND failures = 0 FROM racing.maintenance_status WHERE task = 'recompute_stale'"),
 	'the task recovers once the cause is gone');
 
+# expired entries are misses, and are swept
+$node->safe_psql('postgres', "ALTER SYSTEM SET racing.hot_ttl = '1s'");
+$node->reload;
+my $hot_sql = "SELECT misses || ':' || expirations FROM racing.cache_stats WHERE tier = 'hot'";
+$node->safe_psql('postgres', "SELECT racing.feature_vector('horse', 7)");
+$node->safe_psql('postgres', "SELECT racing.feature_vector('horse', 7)");
+my ($m0, $x0) = split /:/, $node->safe_psql('postgres', $hot_sql);
+sleep 3;
+$node->safe_psql('postgres', "SELECT racing.feature_vector('horse', 7)");
+my ($m1, $x1) = split /:/, $node->safe_psql('postgres', $hot_sql);
+ok($m1 > $m0 && $x1 > $x0, 'an entry older than racing.hot_ttl is a miss and counts as expired');
+$node->safe_psql('postgres', 'ALTER SYSTEM RESET racing.hot_ttl');
+$node->reload;
+
 # SIGTERM: the worker comes back, the server and the hot tier stay
 my $reset_at = $node->safe_psql('postgres',
 	"SELECT reset_at FROM racing.cache_stats WHERE tier = 'hot'");
