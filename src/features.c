@@ -74,6 +74,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
@@ -320,6 +321,7 @@ run_plan(SPIPlanPtr *planp, const char *sql, int nargs, Oid *types,
 {
 	MemoryContext caller = CurrentMemoryContext;
 	int			ret;
+	int			save_nestlevel;
 
 	if (*planp == NULL)
 	{
@@ -332,7 +334,21 @@ run_plan(SPIPlanPtr *planp, const char *sql, int nargs, Oid *types,
 		SPI_keepplan(plan);
 		*planp = plan;
 	}
+
+	/*
+	 * The generic plan is made at the first execution, often in the very
+	 * statement that fills tables still empty (a first load, one long
+	 * transaction that autovacuum cannot analyze): a sequential scan
+	 * would then be cheapest and stay in the plan for the whole load,
+	 * making each statement cost as much as the history.  Planning with
+	 * sequential scans disabled keeps the index probes the queries are
+	 * written for.
+	 */
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	ret = SPI_execute_plan(*planp, values, NULL, false, 0);
+	AtEOXact_GUC(true, save_nestlevel);
 	MemoryContextSwitchTo(caller);
 	if (ret < 0)
 		elog(ERROR, "feature query failed: %s", SPI_result_code_string(ret));

@@ -9,8 +9,9 @@
 # racing.load_rpscrape / racing.load_nascar into an empty schema.  It
 # prints rows per second of both and the ratio COPY/racing per round, and
 # the median ratio.  The racing figure includes parsing every notation,
-# validation, dimension look-ups, the upserts and every trigger installed
-# (feature vectors included, once they exist).
+# validation, dimension look-ups, the upserts and every trigger installed,
+# feature vectors included; the "no features" figure is the same load with
+# the feature triggers disabled, the load path alone.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/cluster.sh"
@@ -23,10 +24,10 @@ nascar=$(bench_file "$shared/nascar/cup_results_2019_2024.csv")
 
 bpsql -q <<'SQL'
 CREATE FUNCTION bench_load(path text, loader text, ncols int)
-RETURNS TABLE (rows bigint, copy_ms float8, racing_ms float8)
+RETURNS TABLE (rows bigint, copy_ms float8, racing_ms float8, nofeat_ms float8)
 LANGUAGE plpgsql AS $$
 DECLARE
-	t0 timestamptz; t1 timestamptz; t2 timestamptz;
+	t0 timestamptz; t1 timestamptz; t2 timestamptz; t3 timestamptz; t4 timestamptz;
 	n bigint;
 BEGIN
 	SET LOCAL client_min_messages = warning;
@@ -43,11 +44,26 @@ BEGIN
 	t1 := clock_timestamp();
 	EXECUTE format('SELECT rows_read FROM racing.%I(%L)', loader, path) INTO n;
 	t2 := clock_timestamp();
+
+	-- the same load with the feature triggers disabled: the load path alone
+	TRUNCATE racing.batch, racing.quarantine, racing.race, racing.runner,
+		racing.runner_history, racing.horse, racing.jockey, racing.trainer,
+		racing.course, racing.course_alias, racing.nascar_race,
+		racing.nascar_entry, racing.nascar_entry_history, racing.driver,
+		racing.team CASCADE;
+	ALTER TABLE racing.runner DISABLE TRIGGER runner_features_ins;
+	ALTER TABLE racing.nascar_entry DISABLE TRIGGER nascar_entry_features_ins;
+	t3 := clock_timestamp();
+	EXECUTE format('SELECT rows_read FROM racing.%I(%L)', loader, path) INTO n;
+	t4 := clock_timestamp();
+	ALTER TABLE racing.runner ENABLE TRIGGER runner_features_ins;
+	ALTER TABLE racing.nascar_entry ENABLE TRIGGER nascar_entry_features_ins;
 	RETURN QUERY SELECT n, (extract(epoch FROM t1 - t0) * 1000)::float8,
-		(extract(epoch FROM t2 - t1) * 1000)::float8;
+		(extract(epoch FROM t2 - t1) * 1000)::float8,
+		(extract(epoch FROM t4 - t3) * 1000)::float8;
 END
 $$;
-CREATE TABLE bench_result (file text, round int, rows bigint, copy_ms float8, racing_ms float8);
+CREATE TABLE bench_result (file text, round int, rows bigint, copy_ms float8, racing_ms float8, nofeat_ms float8);
 SQL
 
 for r in $(seq 1 "$rounds"); do
@@ -59,26 +75,32 @@ bpsql -c "
 SELECT file, round, rows,
 	   round(rows / (copy_ms / 1000)) AS copy_rows_per_s,
 	   round(rows / (racing_ms / 1000)) AS racing_rows_per_s,
-	   round((racing_ms / copy_ms)::numeric, 1) AS racing_vs_copy_time
+	   round(rows / (nofeat_ms / 1000)) AS no_features_rows_per_s,
+	   round((racing_ms / copy_ms)::numeric, 1) AS racing_vs_copy_time,
+	   round((nofeat_ms / copy_ms)::numeric, 1) AS no_features_vs_copy_time
 FROM bench_result ORDER BY file, round"
 bpsql -c "
 SELECT file, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY racing_ms / copy_ms)::numeric, 1)
 	   AS median_time_ratio_racing_to_copy,
+	   round(percentile_cont(0.5) WITHIN GROUP (ORDER BY nofeat_ms / copy_ms)::numeric, 1)
+	   AS median_time_ratio_no_features_to_copy,
 	   round(percentile_cont(0.5) WITHIN GROUP (ORDER BY rows / (racing_ms / 1000))::numeric)
 	   AS median_racing_rows_per_s
 FROM bench_result GROUP BY file ORDER BY file"
 
 # Memory: the backend's private memory (RssAnon, sampled every 0.2 s) while
-# it loads the horse file once and the same history repeated 30 times
-# (dates shifted back 400 days per copy, so every row is a new entry).
-big="$BENCH_DIR/rpscrape_x30.csv"
-python3 - "$horse" "$big" <<'PY'
+# it loads the horse file once and the same history repeated MULT times
+# (dates shifted back 400 days per copy, so every row is a new entry);
+# MULT (default 10) sets how many copies.
+mult=${MULT:-10}
+big="$BENCH_DIR/rpscrape_x$mult.csv"
+python3 - "$horse" "$big" "$mult" <<'PY'
 import csv, datetime, sys
 src, dst = sys.argv[1], sys.argv[2]
 rows = list(csv.reader(open(src, encoding='utf-8')))
 w = csv.writer(open(dst, 'w', encoding='utf-8'), lineterminator='\n')
 w.writerow(rows[0])
-for k in range(1, 31):
+for k in range(int(sys.argv[3]), 0, -1):    # oldest copy first
     for r in rows[1:]:
         d = datetime.date.fromisoformat(r[0]) - datetime.timedelta(days=400 * k)
         w.writerow([d.isoformat()] + r[1:])
@@ -106,4 +128,4 @@ read rows30 kb30 <<<"$(peak_load "$big")"
 echo
 echo "backend private memory (peak RssAnon) while loading:"
 printf '  %8d rows: %7d kB\n  %8d rows: %7d kB\n' "$rows1" "$kb1" "$rows30" "$kb30"
-awk -v a="$kb1" -v b="$kb30" 'BEGIN { printf "  30x the rows needs %.2fx the memory\n", b / a }'
+awk -v a="$kb1" -v b="$kb30" -v m="$mult" 'BEGIN { printf "  %dx the rows needs %.2fx the memory\n", m, b / a }'
