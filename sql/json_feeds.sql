@@ -1,0 +1,157 @@
+--
+-- JSON feeds: rpscrape race cards (v1 and v2) and NASCAR public feeds.
+-- Every runner and vehicle of the real files is accounted for; a race
+-- card followed by the results of the same race gives one set of
+-- entries with results attached and unchanged pre-race vectors.
+--
+SET client_min_messages = warning;
+TRUNCATE racing.batch, racing.race, racing.runner, racing.runner_history,
+	racing.horse, racing.jockey, racing.trainer, racing.course,
+	racing.course_alias, racing.quarantine, racing.nascar_race,
+	racing.nascar_entry, racing.driver, racing.team,
+	racing.nascar_live_state RESTART IDENTITY CASCADE;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set json :abs_srcdir '/../shared/data/json'
+\set cards :json '/racecards/'
+\set nascar :json '/nascar/'
+
+-- report columns that do not depend on where the files are
+CREATE FUNCTION pg_temp.counts(r racing.load_report)
+RETURNS TABLE (format text, rows_read bigint, rows_stored bigint,
+			   rows_updated bigint, rows_duplicate bigint,
+			   rows_quarantined bigint, balanced bool)
+LANGUAGE sql AS $$
+	SELECT r.format, r.rows_read, r.rows_stored, r.rows_updated,
+		   r.rows_duplicate, r.rows_quarantined,
+		   r.rows_read = r.rows_stored + r.rows_updated + r.rows_duplicate + r.rows_quarantined
+$$;
+
+-- race cards: 165 + 343 + 104 + 331 runners
+SELECT * FROM pg_temp.counts(racing.load_racecards(:'cards' || 'rpscrape_v1_2025-03-31_liamebs.json'));
+SELECT * FROM pg_temp.counts(racing.load_racecards(:'cards' || 'rpscrape_v1_2025-05-19_tipping_monster.json'));
+SELECT * FROM pg_temp.counts(racing.load_racecards(:'cards' || 'rpscrape_v2_2025-12-21_joenano.json'));
+SELECT * FROM pg_temp.counts(racing.load_racecards_data(
+	pg_read_file(:'cards' || 'rpscrape_v2_2026-01-03_joenano_noprofiles.json'),
+	'2026-01-03.json'));
+-- loading again changes nothing
+SELECT * FROM pg_temp.counts(racing.load_racecards(:'cards' || 'rpscrape_v2_2025-12-21_joenano.json'));
+SELECT count(*) AS quarantined FROM racing.quarantine;
+SELECT status, count(*) AS races, sum(ran) AS ran FROM racing.race GROUP BY status;
+
+-- a 12-hour v1 off time (4:55 is 16:55) and a claim in a jockey name
+SELECT r.race_date, c.name AS course, r.off_time, r.race_type, r.dist_text,
+	   r.dist_yards, h.name AS horse, j.name AS jockey, u.lbs, u.draw,
+	   u.official_rating, u.non_runner, u.has_result
+FROM racing.runner u JOIN racing.race r USING (race_id)
+JOIN racing.course c USING (course_id) JOIN racing.horse h USING (horse_id)
+LEFT JOIN racing.jockey j USING (jockey_id)
+WHERE h.name = 'Doves Of Peace (IRE)' OR j.name LIKE 'Mr Jake Holman%';
+-- v2: a non-runner, and the field size counts runners only
+SELECT r.off_time, r.ran, r.race_class, r.rp_race_id, u.num, h.name AS horse,
+	   u.non_runner, u.headgear, u.draw
+FROM racing.runner u JOIN racing.race r USING (race_id)
+JOIN racing.horse h USING (horse_id)
+WHERE r.rp_race_id = 908683 ORDER BY u.num;
+-- no jockey keeps its claim, every horse carries its country
+SELECT count(*) AS claims_left FROM racing.jockey WHERE name ~ '\(\d+\)$';
+SELECT count(*) AS without_country FROM racing.horse WHERE name !~ ' \([A-Z]+\)$';
+
+-- the race card, then the results of the same race as CSV (without a
+-- ran column: the field check counts the card's stored non-runner)
+CREATE TEMP TABLE before AS
+SELECT u.runner_id, racing.feature_vector('horse', u.runner_id) AS vec
+FROM racing.runner u JOIN racing.race r USING (race_id) WHERE r.rp_race_id = 908683;
+SELECT pg_temp.counts(racing.load_rpscrape_data(convert_to(
+'date,region,course,off,type,dist,num,pos,horse,age,sex,lbs,hg,jockey,trainer,or,secs,dec
+2025-12-21,GB,Lingfield,2:30,Chase,2m,3,1,Windsurfer (GB),6,G,163,,Jack Quinlan,Ben Case,109,245.1,3.5
+2025-12-21,GB,Lingfield,2:30,Chase,2m,1,2,Diplomatic Ash (IRE),6,G,166,tb,Freddie Mitchell,Gary & Josh Moore,112,245.9,4.0
+2025-12-21,GB,Lingfield,2:30,Chase,2m,7,3,Jeu Dopale (FR),7,G,156,,Charlie Deutsch,Venetia Williams,102,246.3,5.5
+2025-12-21,GB,Lingfield,2:30,Chase,2m,4,4,Boston Boy (GB),6,G,162,,Jonjo Oneill Jr,Jonjo & A J Oneill,108,247.0,6.0
+2025-12-21,GB,Lingfield,2:30,Chase,2m,5,PU,Jaipaletemps (FR),6,G,160,t,Rian Corcoran,David Pipe,106,,9.0
+2025-12-21,GB,Lingfield,2:30,Chase,2m,6,5,Hors Jeu (FR),5,G,157,ht,Richard Patrick,Clive Boultbee-Brooks,103,250.2,11.0
+2025-12-21,GB,Lingfield,2:30,Chase,2m,2,NR,Alto Alto (FR),8,G,166,v,Freddie Gordon,Chris Gordon,112,,
+', 'UTF8'), 'lingfield-2025-12-21.csv'));
+SELECT r.status, r.ran, count(*) AS runners, count(*) FILTER (WHERE u.has_result) AS with_result,
+	   count(DISTINCT u.horse_id) AS horses
+FROM racing.runner u JOIN racing.race r USING (race_id)
+WHERE r.rp_race_id = 908683 GROUP BY r.status, r.ran;
+SELECT u.num, h.name AS horse, u.pos_text, u.position, u.non_runner, u.owner,
+	   b.vec IS NOT DISTINCT FROM racing.feature_vector('horse', u.runner_id) AS same_vector
+FROM racing.runner u JOIN racing.race r USING (race_id)
+JOIN racing.horse h USING (horse_id) JOIN before b USING (runner_id)
+WHERE r.rp_race_id = 908683 ORDER BY u.num;
+-- the race card again does not erase the results
+SELECT * FROM pg_temp.counts(racing.load_racecards(:'cards' || 'rpscrape_v2_2025-12-21_joenano.json'));
+SELECT count(*) FILTER (WHERE u.has_result) AS with_result
+FROM racing.runner u JOIN racing.race r USING (race_id) WHERE r.rp_race_id = 908683;
+
+-- NASCAR: race lists first, so that feeds find their races by race_id
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed(:'nascar' || 'race_list_basic_2020_series1.json'));
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed(:'nascar' || 'race_list_basic_2023_all-series_snapshot-2023-03.json'));
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed(:'nascar' || 'weekend-feed_2020_cup_4973_martinsville.json'));
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed(:'nascar' || 'live-feed_2020_cup_4973_martinsville_lap500_checkered.json'));
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed(:'nascar' || 'weekend-feed_2023_cup_5274_richmond.json'));
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed(:'nascar' || 'weekend-feed_2026_cup_5617_sonoma_trimmed.json'));
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed(:'nascar' || 'live-feed_2023_cup_5272_atlanta_lap233_green.json'));
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
+	pg_read_file(:'nascar' || 'live-feed_2023_cup_5273_cota_final-practice.json'),
+	'practice.json'));
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
+	pg_read_file(:'nascar' || 'live-feed_2026_series2_5651_chicagoland_final.json'),
+	'live-feed.json'));
+-- the same live feed again: every vehicle is a duplicate
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed(:'nascar' || 'live-feed_2023_cup_5272_atlanta_lap233_green.json'));
+SELECT count(*) AS quarantined FROM racing.quarantine;
+SELECT series, season, status, count(*) AS races, min(race_num), max(race_num)
+FROM racing.nascar_race GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+SELECT series, season, race_num, status, nascar_race_id, race_date, length_miles,
+	   (SELECT count(*) FROM racing.nascar_entry e WHERE e.race_id = r.race_id) AS entries
+FROM racing.nascar_race r WHERE nascar_race_id IN (4973, 5272, 5273, 5274, 5617, 5651)
+ORDER BY series, season, race_num;
+-- car '00' is not car '0'; markers are stripped (live feed "Quin Houff #")
+SELECT e.car, d.name AS driver, d.nascar_driver_id, e.start_pos, e.finish, e.laps,
+	   e.laps_led, e.status, e.status_category
+FROM racing.nascar_entry e JOIN racing.driver d USING (driver_id)
+JOIN racing.nascar_race r USING (race_id)
+WHERE r.nascar_race_id = 4973 AND e.car IN ('00', '0', '19') ORDER BY e.car;
+SELECT count(*) AS names_with_markers FROM racing.driver
+WHERE name ~ '(#|\(i\)|\(P\)|^\*)';
+-- "* Tyler Reddick (P)" style markers in a race under way
+SELECT s.car, s.driver, s.running_position, s.laps_completed, s.laps_led,
+	   s.lap_number, s.flag_state
+FROM racing.nascar_live_state s ORDER BY s.running_position LIMIT 3;
+-- practice vehicles become the entries of the scheduled race
+SELECT e.car, d.name, e.make, e.start_pos, e.finish
+FROM racing.nascar_entry e JOIN racing.driver d USING (driver_id)
+JOIN racing.nascar_race r USING (race_id)
+WHERE r.nascar_race_id = 5273 ORDER BY e.car LIMIT 3;
+
+-- not supported: a schedule feed and a derived entry list
+SELECT * FROM racing.load_nascar_feed_data(
+	pg_read_file(:'nascar' || 'schedule-feed_2026_cup_5617_sonoma_excerpt.json'), 'schedule.json');
+SELECT * FROM racing.load_nascar_feed_data(
+	pg_read_file(:'nascar' || 'entry_list_derived_2026-06-27_rmathisiv1.json'), 'entry_list.json');
+
+-- bad JSON: truncated, not JSON, wrong shape, too deep, empty
+SELECT * FROM racing.load_racecards_data(
+	left(pg_read_file(:'cards' || 'rpscrape_v2_2025-12-21_joenano.json'), 5000), 'truncated.json');
+SELECT * FROM racing.load_racecards_data(E'<html>\n<body>Service unavailable</body>', 'page.json');
+SELECT * FROM racing.load_racecards_data('{"GB": {"Ascot": {"14:30": {"race_type": "Flat"}}}}', 'norunners.json');
+SELECT * FROM racing.load_racecards_data('[1, 2, 3]', 'array.json');
+SELECT * FROM racing.load_racecards_data(repeat('[', 2000), 'deep.json');
+SELECT * FROM racing.load_nascar_feed_data(repeat('{"a":', 1500) || '1' || repeat('}', 1500), 'deep.json');
+SELECT * FROM racing.load_nascar_feed_data('', 'empty.json');
+SELECT * FROM racing.load_nascar_feed_data('{"hello": "world"}', 'other.json');
+SELECT * FROM racing.load_nascar_feed_data('{"vehicles": [], "series_id": 1, "race_id": 1, "track_name": "X"}', 'noseason.json');
+SELECT * FROM racing.load_racecards('/nonexistent/cards.json');
+
+-- a runner that does not parse is quarantined with its path, not the file
+SELECT * FROM pg_temp.counts(racing.load_racecards_data(
+'{"GB": {"Kempton (AW)": {"19:30": {"date": "2025-12-22", "off_time": "19:30",
+  "race_type": "Flat", "region": "GB", "race_name": "Test Handicap", "distance": "1m",
+  "runners": [
+    {"name": "Good Horse", "region": "GB", "number": 1, "age": 4, "lbs": 130, "non_runner": false},
+    {"name": "Bad Weight", "region": "GB", "number": 2, "age": 4, "lbs": "heavy", "non_runner": false},
+    {"name": "Too Old", "region": "GB", "number": 3, "age": 40, "lbs": 130, "non_runner": false},
+    7]}}}}', 'partial.json'));
+SELECT json_path, rule, message FROM racing.quarantine ORDER BY quarantine_id;
