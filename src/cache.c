@@ -1044,7 +1044,7 @@ cache_feature_vector(PG_FUNCTION_ARGS)
 	HotTicket	ticket = {0};
 	Datum		args[2];
 	Oid			argtypes[2] = {TEXTOID, INT8OID};
-	bytea	   *result = NULL;
+	struct varlena *result = NULL;
 	bool		cacheable = false;
 	bool		pre_race = false;
 	bool		isnull;
@@ -1086,7 +1086,7 @@ cache_feature_vector(PG_FUNCTION_ARGS)
 
 			if (!isnull)
 			{
-				result = (bytea *) PG_DETOAST_DATUM_COPY(vec);
+				result = (struct varlena *) PG_DETOAST_DATUM_COPY(vec);
 				pre_race = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
 				cacheable = true;
 				count_tier(COUNT_WARM_HIT);
@@ -1120,7 +1120,7 @@ cache_feature_vector(PG_FUNCTION_ARGS)
 				bool		pnull;
 
 				vec = PointerGetDatum(PG_DETOAST_DATUM(vec));
-				result = (bytea *) DatumGetPointer(SPI_datumTransfer(vec, false, -1));
+				result = (struct varlena *) DatumGetPointer(SPI_datumTransfer(vec, false, -1));
 				pre_race = DatumGetBool(SPI_getbinval(tup, desc, 2, &pnull));
 				if (pnull)
 					pre_race = false;
@@ -1129,7 +1129,7 @@ cache_feature_vector(PG_FUNCTION_ARGS)
 		}
 	}
 	else
-		result = (bytea *) DatumGetPointer(SPI_datumTransfer(PointerGetDatum(result), false, -1));
+		result = (struct varlena *) DatumGetPointer(SPI_datumTransfer(PointerGetDatum(result), false, -1));
 
 	SPI_finish();
 
@@ -1280,10 +1280,10 @@ card_read(int sport, int64 race_id, int prio, TupleDesc desc,
 		if (SPI_processed >= 1)
 		{
 			bool		isnull;
-			Datum		first = SPI_getbinval(SPI_tuptable->vals[0],
-											  SPI_tuptable->tupdesc, 1, &isnull);
 
-			(void) first;
+			/* one row with a NULL entry_id: outdated or not in the view */
+			(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+								 1, &isnull);
 			if (!isnull)
 			{
 				card_from_spi(desc, ts, &buf, 0, &any_pre_race);
