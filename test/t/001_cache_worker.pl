@@ -75,6 +75,9 @@ is($node->safe_psql('postgres', "SELECT misses FROM racing.cache_stats WHERE tie
 
 # run_maintenance next to the worker: one refresh per change
 ok($node->poll_query_until('postgres',
+		"SELECT sum(stale) = 0 FROM racing.feature_staleness"),
+	'no stale vectors left for the worker to recompute');
+ok($node->poll_query_until('postgres',
 		"SELECT count(*) = 0 FROM racing.tier_change WHERE view_name = 'warm_race_card'"),
 	'worker refreshed the warm views after the load');
 my $refreshes = $node->safe_psql('postgres',
@@ -150,7 +153,7 @@ is($node->safe_psql('postgres', "SELECT reset_at FROM racing.cache_stats WHERE t
 sub delay_prefetch
 {
 	$node->safe_psql('postgres',
-		"UPDATE racing.maintenance_task SET next_run = now() + interval '8 seconds' WHERE task = 'prefetch_cards'");
+		"UPDATE racing.maintenance_task SET next_run = now() + interval '20 seconds' WHERE task = 'prefetch_cards'");
 }
 delay_prefetch();
 my $pid1 = $node->safe_psql('postgres', $worker_sql);
