@@ -340,12 +340,17 @@ run_plan(SPIPlanPtr *planp, const char *sql, int nargs, Oid *types,
 	 * statement that fills tables still empty (a first load, one long
 	 * transaction that autovacuum cannot analyze): a sequential scan
 	 * would then be cheapest and stay in the plan for the whole load,
-	 * making each statement cost as much as the history.  Planning with
-	 * sequential scans disabled keeps the index probes the queries are
-	 * written for.
+	 * making each statement cost as much as the history; so would a hash
+	 * or merge join that reads a whole table or index.  Planning with
+	 * those disabled keeps the nested loops of index probes the queries
+	 * are written for: each statement reads only the keys it touches.
 	 */
 	save_nestlevel = NewGUCNestLevel();
 	(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_hashjoin", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_mergejoin", "off", PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	ret = SPI_execute_plan(*planp, values, NULL, false, 0);
 	AtEOXact_GUC(true, save_nestlevel);
