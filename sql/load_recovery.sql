@@ -108,6 +108,20 @@ SELECT h.name, u.pos_text, u.position, u.pos_code FROM racing.runner u
 JOIN racing.horse h USING (horse_id) JOIN racing.race r USING (race_id)
 WHERE r.race_date = '2025-07-07' ORDER BY h.name;
 
+-- Non-runners are entries but not runners: they do not count against
+-- ran, whether in the file or already stored (a race card's NR).
+SELECT * FROM pg_temp.load(
+'date,course,off,horse,pos,ran
+2025-07-09,Ascot,2:30,Alpha (GB),1,2
+2025-07-09,Ascot,2:30,Beta (GB),2,2
+2025-07-09,Ascot,2:30,Gamma (GB),NR,2
+', 'non-runner.csv');
+SELECT * FROM pg_temp.load(
+'date,course,off,horse,pos,ran
+2025-07-09,Ascot,2:30,Alpha (GB),1,2
+2025-07-09,Ascot,2:30,Beta (GB),2,2
+', 'non-runner-again.csv');
+
 -- NASCAR: a driver moved from car 00 to car 0 would be in the race twice;
 -- the series is matched without case or spaces.
 SELECT rows_read, rows_stored, rows_quarantined FROM racing.load_nascar_data(convert_to(

@@ -834,6 +834,7 @@ typedef struct OrderEntry
 	char	   *car;			/* NASCAR car, else NULL */
 	int			position;		/* 0 when none */
 	bool		win;
+	bool		absent;			/* a non-runner or scratched car */
 	FlushRow   *frow;			/* NULL for an entry already stored */
 } OrderEntry;
 
@@ -859,17 +860,23 @@ horse_order_problem(LoadBatch *batch, OrderEntry *e, int n)
 	int			i;
 	int			p;
 
+	int			runners = 0;
+
 	for (i = 0; i < n; i++)
 	{
 		if (e[i].frow && !col_null(e[i].frow->row, H_RAN))
 			ran = col_int(e[i].frow->row, H_RAN);
 		if (e[i].position > maxpos)
 			maxpos = e[i].position;
+		if (!e[i].absent)
+			runners++;
 	}
-	if (ran >= 0 && n > ran)
-		return psprintf("the race would have %d runners but ran is %d", n, ran);
-	if (maxpos > Max(n, ran))
-		return psprintf("position %d is beyond a field of %d", maxpos, Max(n, ran));
+
+	/* non-runners are declared but do not count in the field */
+	if (ran >= 0 && runners > ran)
+		return psprintf("the race would have %d runners but ran is %d", runners, ran);
+	if (maxpos > Max(runners, ran))
+		return psprintf("position %d is beyond a field of %d", maxpos, Max(runners, ran));
 	if (maxpos == 0)
 		return NULL;
 
@@ -955,11 +962,11 @@ check_flush_races(LoadBatch *batch, FlushRow *frows, int nfrows)
 	Datum		args[1];
 	Oid			argtypes[1] = {INT8ARRAYOID};
 	static const char *horse_sql =
-		"SELECT race_id, horse_id, coalesce(position, 0), false, NULL::text"
-		" FROM racing.runner WHERE race_id = ANY($1)";
+		"SELECT race_id, horse_id, coalesce(position, 0), false, NULL::text,"
+		" non_runner FROM racing.runner WHERE race_id = ANY($1)";
 	static const char *nascar_sql =
-		"SELECT race_id, driver_id::int8, coalesce(finish, 0), coalesce(win, false), car"
-		" FROM racing.nascar_entry WHERE race_id = ANY($1)";
+		"SELECT race_id, driver_id::int8, coalesce(finish, 0), coalesce(win, false), car,"
+		" scratched FROM racing.nascar_entry WHERE race_id = ANY($1)";
 	int			ret;
 	MemoryContext cxt;
 
@@ -1017,6 +1024,7 @@ check_flush_races(LoadBatch *batch, FlushRow *frows, int nfrows)
 		e->position = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
 		e->win = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
 		e->car = SPI_getvalue(tup, desc, 5);
+		e->absent = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
 		rc->stored = lappend(rc->stored, e);
 	}
 	SPI_freetuptable(SPI_tuptable);
@@ -1039,6 +1047,9 @@ check_flush_races(LoadBatch *batch, FlushRow *frows, int nfrows)
 
 			e[n].part_id = fr->ids.part_id;
 			e[n].frow = fr;
+			e[n].absent = batch->sport == SPORT_HORSE ?
+				(!col_null(r, H_NON_RUNNER) && DatumGetBool(r->values[H_NON_RUNNER])) :
+				(!col_null(r, N_SCRATCHED) && DatumGetBool(r->values[N_SCRATCHED]));
 			if (batch->sport == SPORT_HORSE)
 				e[n].position = col_null(r, H_POSITION) ? 0 : col_int(r, H_POSITION);
 			else
