@@ -136,6 +136,15 @@ SELECT rows_read, rows_stored, rows_quarantined FROM racing.load_nascar_data(con
 SELECT line_no, rule, message FROM pg_temp.quarantined('car-0.csv');
 SELECT DISTINCT series FROM racing.nascar_race;
 
+-- A name far too long to be a name (it would not fit in the index) is
+-- quarantined, not an error that loses the file.
+SELECT rows_read, rows_stored, rows_quarantined FROM racing.load_rpscrape_data(convert_to(
+'date,course,off,horse,pos,ran
+2025-07-10,Ascot,2:30,' || repeat('Longname', 5000) || ',1,2
+2025-07-10,Ascot,2:30,Beta (GB),2,2
+', 'UTF8'), 'long-name.csv');
+SELECT line_no, rule, column_name, message FROM racing.quarantine WHERE source = 'long-name.csv';
+
 -- Arguments: NULL, an unknown series, a header naming a column twice.
 RESET client_min_messages;
 \set VERBOSITY terse

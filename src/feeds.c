@@ -1376,6 +1376,16 @@ live_load(LoadBatch *batch, FeedDoc *doc)
 	if (!cJSON_IsArray(vehicles))
 		nascar_shape_error(doc, "$.vehicles", "\"vehicles\" is not an array");
 	live_race(doc, &fr);
+
+	/*
+	 * A practice or qualifying session names the session and is dated
+	 * its own day: keep the stored race's name and date.
+	 */
+	if (session)
+	{
+		fr.race_name = NULL;
+		fr.has_date = false;
+	}
 	if (fr.race_num > 60)
 		nascar_shape_error(doc, "$.race_id", "the race number of the season would exceed 60");
 

@@ -75,6 +75,30 @@ float_out_of_range(LoadRow *row, int col, double lo, double hi,
 	return true;
 }
 
+/*
+ * Names that are keys (and so sit in unique indexes) may be at most
+ * RACING_MAX_NAME bytes: a longer one is garbage, and would not fit in
+ * an index entry.
+ */
+#define RACING_MAX_NAME 200
+
+static bool
+name_too_long(LoadRow *row, int col, const char *name, const char **column,
+			  char **message)
+{
+	Size		len;
+
+	if (row->nulls[col])
+		return false;
+	len = VARSIZE_ANY_EXHDR(DatumGetPointer(row->values[col]));
+	if (len <= RACING_MAX_NAME)
+		return false;
+	*column = name;
+	*message = psprintf("%s is %zu bytes long, more than the %d a name may have",
+						name, len, RACING_MAX_NAME);
+	return true;
+}
+
 /* today as a DateADT */
 static DateADT
 today(void)
@@ -120,6 +144,11 @@ validate_horse_row(LoadRow *row, const char **rule, const char **column,
 							y, m, d);
 		return false;
 	}
+	if (name_too_long(row, H_HORSE, "horse", column, message) ||
+		name_too_long(row, H_COURSE, "course", column, message) ||
+		name_too_long(row, H_JOCKEY, "jockey", column, message) ||
+		name_too_long(row, H_TRAINER, "trainer", column, message))
+		return false;
 	if (int_out_of_range(row, H_AGE, 2, 20, "age", column, message, NULL))
 		return false;
 	if (row->nulls[H_RACE_TYPE])
@@ -184,6 +213,12 @@ validate_nascar_row(LoadRow *row, const char **rule, const char **column,
 
 	*rule = "range";
 	*column = NULL;
+
+	if (name_too_long(row, N_DRIVER, "Driver", column, message) ||
+		name_too_long(row, N_TRACK, "Track", column, message) ||
+		name_too_long(row, N_TEAM, "Team", column, message) ||
+		name_too_long(row, N_CAR, "Car", column, message))
+		return false;
 
 	j2date(today() + POSTGRES_EPOCH_JDATE, &year, &month, &day);
 	if (int_out_of_range(row, N_SEASON, 1949, year, "Season", column, message, NULL))
