@@ -374,17 +374,21 @@ static const char *horse_fetch_sql =
 "  coalesce(x.race_name ~* '(handicap|nursery)', false), x.dist_f, x.going_group,"
 "  e.draw, e.age, e.sex, e.lbs, e.headgear, e.official_rating, e.non_runner,"
 "  e.has_result, e.position, e.finished, e.ovr_btn, e.rpr"
-" FROM racing.runner e JOIN racing.race x ON x.race_id = e.race_id"
+" FROM unnest($1::int8[]) AS k(race_id)"
+" CROSS JOIN LATERAL (SELECT * FROM racing.runner r WHERE r.race_id = k.race_id) e"
+" JOIN racing.race x ON x.race_id = e.race_id"
 " JOIN racing.horse h ON h.horse_id = e.horse_id"
-" WHERE e.race_id = ANY($1) ORDER BY e.race_id, e.runner_id";
+" ORDER BY e.race_id, e.runner_id";
 
 static const char *nascar_fetch_sql =
 "SELECT e.entry_id, e.race_id, e.driver_id, e.team_id, e.make, e.start_pos,"
 "  e.scratched, x.series, x.season, x.race_num, x.track_id, x.track_type,"
 "  e.has_result, e.finish, e.laps, e.laps_led, e.status_category, e.stage1,"
 "  e.stage2, e.rating, e.points"
-" FROM racing.nascar_entry e JOIN racing.nascar_race x ON x.race_id = e.race_id"
-" WHERE e.race_id = ANY($1) ORDER BY x.series, e.race_id, e.entry_id";
+" FROM unnest($1::int8[]) AS k(race_id)"
+" CROSS JOIN LATERAL (SELECT * FROM racing.nascar_entry n WHERE n.race_id = k.race_id) e"
+" JOIN racing.nascar_race x ON x.race_id = e.race_id"
+" ORDER BY x.series, e.race_id, e.entry_id";
 
 /* Fill the race-level columns of a horse race from its first row. */
 static void

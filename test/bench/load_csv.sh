@@ -91,8 +91,8 @@ FROM bench_result GROUP BY file ORDER BY file"
 # Memory: the backend's private memory (RssAnon, sampled every 0.2 s) while
 # it loads the horse file once and the same history repeated MULT times
 # (dates shifted back 400 days per copy, so every row is a new entry);
-# MULT (default 10) sets how many copies.
-mult=${MULT:-10}
+# MULT (default 5) sets how many copies.
+mult=${MULT:-5}
 big="$BENCH_DIR/rpscrape_x$mult.csv"
 python3 - "$horse" "$big" "$mult" <<'PY'
 import csv, datetime, sys
