@@ -2,7 +2,8 @@
 # make demo [FILE=path]: build and install racing, start a throwaway
 # PostgreSQL 15 cluster with racing preloaded, load the bundled real
 # samples of both sports (or FILE, whose format is guessed from its
-# header), print the load reports and a few stored rows, and remove the
+# header; a .json file is taken as a race card or a NASCAR feed), print
+# the load reports and a few stored rows, and remove the
 # cluster again.  KEEP=1 keeps the cluster running and says how to reach it.
 set -euo pipefail
 
@@ -58,9 +59,18 @@ psql=("${runas[@]}" $bin/psql -X -h "$work" -p "$port" -U postgres -d postgres -
 
 for f in "${files[@]}"; do
 	header=$(head -c 2000 "$f" | head -1 | tr 'A-Z' 'a-z')
-	case "$header" in
-		*season*driver*|*driver*season*) fn="racing.load_nascar" ;;
-		*) fn="racing.load_rpscrape" ;;
+	case "$f" in
+		*.json)
+			if grep -q '"runners"' "$f"; then
+				fn="racing.load_racecards"
+			else
+				fn="racing.load_nascar_feed"
+			fi ;;
+		*)
+			case "$header" in
+				*season*driver*|*driver*season*) fn="racing.load_nascar" ;;
+				*) fn="racing.load_rpscrape" ;;
+			esac ;;
 	esac
 	echo
 	echo "== $fn('$(basename "$f")')"
