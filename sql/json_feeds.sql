@@ -9,7 +9,7 @@ TRUNCATE racing.batch, racing.race, racing.runner, racing.runner_history,
 	racing.horse, racing.jockey, racing.trainer, racing.course,
 	racing.course_alias, racing.quarantine, racing.nascar_race,
 	racing.nascar_entry, racing.driver, racing.team,
-	racing.nascar_live_state RESTART IDENTITY CASCADE;
+	racing.nascar_live_state, racing.nascar_session RESTART IDENTITY CASCADE;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set json :abs_srcdir '/../shared/data/json'
 \set cards :json '/racecards/'
@@ -126,11 +126,41 @@ FROM racing.nascar_entry e JOIN racing.driver d USING (driver_id)
 JOIN racing.nascar_race r USING (race_id)
 WHERE r.nascar_race_id = 5273 ORDER BY e.car LIMIT 3;
 
--- not supported: a schedule feed and a derived entry list
-SELECT * FROM racing.load_nascar_feed_data(
-	pg_read_file(:'nascar' || 'schedule-feed_2026_cup_5617_sonoma_excerpt.json'), 'schedule.json');
-SELECT * FROM racing.load_nascar_feed_data(
-	pg_read_file(:'nascar' || 'entry_list_derived_2026-06-27_rmathisiv1.json'), 'entry_list.json');
+-- a schedule feed: four sessions; race 5617 (stored with results) keeps
+-- its status, race 5601 is new and scheduled; the sentinel end time is NULL
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
+	pg_read_file(:'nascar' || 'schedule-feed_2026_cup_5617_sonoma_excerpt.json'), 'schedule.json'));
+SELECT r.nascar_race_id, r.status, r.race_date, s.event_name, s.run_type,
+	   s.start_time, s.end_time, s.start_time_utc AT TIME ZONE 'UTC' AS start_utc
+FROM racing.nascar_session s JOIN racing.nascar_race r USING (race_id)
+ORDER BY s.start_time_utc;
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed(:'nascar' || 'schedule-feed_2026_cup_5617_sonoma_excerpt.json'));
+
+-- a derived entry list: the O'Reilly (xfinity) race 5652 gets 37 declared
+-- entries with pre-race vectors; the 39 Cup entries from betting odds
+-- name no car: the 3 drivers with a stored entry of race 5617 (trimmed
+-- weekend feed) are duplicates, the other 36 are quarantined
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
+	pg_read_file(:'nascar' || 'entry_list_derived_2026-06-27_rmathisiv1.json'), 'entry_list.json'));
+SELECT r.series, r.season, r.status, r.race_date, count(*) AS entries,
+	   count(*) FILTER (WHERE e.has_result) AS with_result,
+	   count(f.entry_id) FILTER (WHERE f.pre_race) AS pre_race_vectors
+FROM racing.nascar_entry e JOIN racing.nascar_race r USING (race_id)
+LEFT JOIN racing.entry_features f ON f.sport = 'nascar' AND f.entry_id = e.entry_id
+WHERE r.nascar_race_id = 5652 GROUP BY 1, 2, 3, 4;
+SELECT e.car, d.name AS driver, e.has_result
+FROM racing.nascar_entry e JOIN racing.driver d USING (driver_id)
+JOIN racing.nascar_race r USING (race_id)
+WHERE r.nascar_race_id = 5652 AND e.car IN ('0', '00') ORDER BY e.car;
+-- Ty Gibbs, Shane Van Gisbergen and Chase Briscoe (items 3, 6, 30) have
+-- entries in the weekend feed; the list's first item, Zane Smith, has none
+SELECT count(*) AS quarantined,
+	   count(*) FILTER (WHERE json_path IN ('$.series."NCS".entries[3]',
+		   '$.series."NCS".entries[6]', '$.series."NCS".entries[30]')) AS of_entered_drivers
+FROM racing.quarantine WHERE source = 'entry_list.json';
+SELECT json_path, rule, column_name, message FROM racing.quarantine
+WHERE source = 'entry_list.json' AND json_path = '$.series."NCS".entries[0]';
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed(:'nascar' || 'entry_list_derived_2026-06-27_rmathisiv1.json'));
 
 -- bad JSON: truncated, not JSON, wrong shape, too deep, empty
 SELECT * FROM racing.load_racecards_data(
@@ -154,4 +184,5 @@ SELECT * FROM pg_temp.counts(racing.load_racecards_data(
     {"name": "Bad Weight", "region": "GB", "number": 2, "age": 4, "lbs": "heavy", "non_runner": false},
     {"name": "Too Old", "region": "GB", "number": 3, "age": 40, "lbs": 130, "non_runner": false},
     7]}}}}', 'partial.json'));
-SELECT json_path, rule, message FROM racing.quarantine ORDER BY quarantine_id;
+SELECT json_path, rule, message FROM racing.quarantine WHERE source = 'partial.json'
+ORDER BY quarantine_id;

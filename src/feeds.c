@@ -1481,6 +1481,364 @@ race_list_load(LoadBatch *batch, FeedDoc *doc)
 }
 
 /*
+ * A timestamp member as written (local time, or UTC for the *_utc
+ * members).  The sentinel 0001-01-01 and a missing member are NULL;
+ * anything else that is not a timestamp fails with err set.
+ */
+static bool
+jtimestamp(cJSON *obj, const char *key, Timestamp *out, bool *isnull,
+		   FeedError *err)
+{
+	char	   *s = jstr(obj, key);
+	struct pg_tm tm;
+
+	*isnull = true;
+	if (s == NULL || strncmp(s, "0001-01-01", 10) == 0 ||
+		strncmp(s, "1900-01-01", 10) == 0)
+		return true;
+	memset(&tm, 0, sizeof(tm));
+	if (!feed_parse_iso_timestamp(s, &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+								  &tm.tm_hour, &tm.tm_min, &tm.tm_sec))
+		FEED_FAIL(key, "\"%s\": \"%.40s\" is not a timestamp YYYY-MM-DDTHH:MM:SS",
+				  key, s);
+	if (tm2timestamp(&tm, 0, NULL, out) != 0)
+		FEED_FAIL(key, "\"%s\": \"%.40s\" is out of range", key, s);
+	*isnull = false;
+	return true;
+}
+
+/*
+ * The season and race number of a race already stored under its NASCAR
+ * race id, or (for a race not seen before) the season of the given year
+ * and the next free race number.  Returns false with err set when the
+ * season is full.
+ */
+static bool
+season_race_num(FeedRace *fr, int year, FeedError *err)
+{
+	Oid			types[2] = {TEXTOID, INT8OID};
+	Datum		values[2];
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(fr->series);
+	values[1] = Int64GetDatum(fr->nascar_race_id);
+	if (SPI_execute_with_args("SELECT season, race_num FROM racing.nascar_race"
+							  " WHERE series = $1 AND nascar_race_id = $2"
+							  " ORDER BY season DESC LIMIT 1",
+							  2, types, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "racing: could not look up a race");
+	if (SPI_processed == 1)
+	{
+		fr->season = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+												 SPI_tuptable->tupdesc, 1, &isnull));
+		fr->race_num = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+												   SPI_tuptable->tupdesc, 2, &isnull));
+		return true;
+	}
+	fr->season = year;
+	resolve_race_num(fr);
+	if (fr->race_num > 60)
+		FEED_FAIL("race_id", "race %lld would be race number %d of the %s %d season, out of range 1..60",
+				  (long long) fr->nascar_race_id, fr->race_num, fr->series, fr->season);
+	return true;
+}
+
+/*
+ * Read one session of a schedule feed and store it with its race.
+ * Returns false with err set when the session cannot be stored.
+ */
+static bool
+schedule_session(LoadBatch *batch, cJSON *item, FeedError *err)
+{
+	FeedRace	fr;
+	char	   *event;
+	double		run_type;
+	Timestamp	ts[4];
+	bool		tsnull[4];
+	static const char *const tskeys[4] = {
+		"start_time", "end_time", "start_time_utc", "end_time_utc"
+	};
+	Oid			types[8] = {INT8OID, TEXTOID, INT4OID, TIMESTAMPOID,
+	TIMESTAMPOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID};
+	Datum		values[8];
+	char		nulls[8];
+	fsec_t		fsec;
+	struct pg_tm tm;
+	bool		isnull;
+	char	   *outcome;
+	int			i;
+
+	memset(&fr, 0, sizeof(fr));
+	fr.series = series_name(jdouble(item, "series_id", -1));
+	if (fr.series == NULL)
+		FEED_FAIL("series_id", "\"series_id\" is not 1 (cup), 2 (xfinity) or 3 (truck)");
+	fr.nascar_race_id = (int64) jdouble(item, "race_id", 0);
+	if (fr.nascar_race_id <= 0 || fr.nascar_race_id > 1e15)
+		FEED_FAIL("race_id", "the session has no \"race_id\"");
+	fr.track = jstr(item, "track_name");
+	if (fr.track == NULL)
+		FEED_FAIL("track_name", "the session has no \"track_name\"");
+	if (strlen(fr.track) > 200)
+		FEED_FAIL("track_name", "\"track_name\" is longer than 200 bytes");
+	fr.race_name = jstr(item, "race_name");
+	if (fr.race_name && strlen(fr.race_name) > 200)
+		FEED_FAIL("race_name", "\"race_name\" is longer than 200 bytes");
+	event = jstr(item, "event_name");
+	if (event == NULL)
+		FEED_FAIL("event_name", "the session has no \"event_name\"; it is part of the session key");
+	if (strlen(event) > 200)
+		FEED_FAIL("event_name", "\"event_name\" is longer than 200 bytes");
+	run_type = jdouble(item, "run_type", 0);
+	if (run_type != 1 && run_type != 2 && run_type != 3)
+		FEED_FAIL("run_type", "\"run_type\" is not 1 (practice), 2 (qualifying) or 3 (race)");
+	for (i = 0; i < 4; i++)
+		if (!jtimestamp(item, tskeys[i], &ts[i], &tsnull[i], err))
+			return false;
+	if (tsnull[0])
+		FEED_FAIL("start_time", "the session has no \"start_time\"; it dates the race");
+	if (timestamp2tm(ts[0], NULL, &tm, &fsec, NULL, NULL) != 0)
+		FEED_FAIL("start_time", "\"start_time\" is out of range");
+
+	/* the race: dated by its "Race" session, in the season of its year */
+	if (!season_race_num(&fr, tm.tm_year, err))
+		return false;
+	if (run_type == 3)
+	{
+		fr.date = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE;
+		fr.has_date = true;
+	}
+	values[0] = Int64GetDatum(upsert_race(batch, &fr, "scheduled"));
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[1] = CStringGetTextDatum(event);
+	values[2] = Int32GetDatum((int32) run_type);
+	for (i = 0; i < 4; i++)
+	{
+		values[3 + i] = TimestampGetDatum(ts[i]);
+		nulls[3 + i] = tsnull[i] ? 'n' : ' ';
+	}
+	values[7] = Int64GetDatum(batch->batch_id);
+	if (SPI_execute_with_args("SELECT racing._upsert_nascar_session($1, $2, $3, $4, $5, $6, $7, $8)",
+							  8, types, values, nulls, false, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "racing: could not store a NASCAR session");
+	outcome = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
+												SPI_tuptable->tupdesc, 1, &isnull));
+	batch->rows_read++;
+	batch->fields_expected += 4;
+	batch->fields_filled += 2 + (fr.race_name != NULL) + !tsnull[1];
+	if (strcmp(outcome, "stored") == 0)
+		batch->rows_stored++;
+	else if (strcmp(outcome, "updated") == 0)
+		batch->rows_updated++;
+	else
+		batch->rows_duplicate++;
+	return true;
+}
+
+/*
+ * Schedule feed: an array of the sessions (practice, qualifying, race)
+ * of coming race weekends.  Each session is one record, kept in
+ * racing.nascar_session; its race is stored as scheduled and dated by
+ * its "Race" session.
+ */
+static void
+schedule_load(LoadBatch *batch, FeedDoc *doc)
+{
+	cJSON	   *item;
+	int			i = 0;
+
+	cJSON_ArrayForEach(item, doc->root)
+	{
+		MemoryContext old = MemoryContextSwitchTo(batch->group_cxt);
+		LoadRow    *row = new_json_row(batch, item, psprintf("$[%d]", i++));
+		FeedError	err = {NULL, NULL};
+
+		MemoryContextSwitchTo(old);
+		if (!cJSON_IsObject(item))
+			load_quarantine_row(batch, row, "parse", NULL, "a session must be a JSON object");
+		else if (!schedule_session(batch, item, &err))
+			load_quarantine_row(batch, row, "parse", err.column, err.message);
+	}
+}
+
+/* series of an entry list's key: NCS cup, NOS xfinity (O'Reilly), NTS truck */
+static const char *
+entry_list_series(const char *code)
+{
+	if (strcmp(code, "NCS") == 0)
+		return "cup";
+	if (strcmp(code, "NOS") == 0 || strcmp(code, "NXS") == 0)
+		return "xfinity";
+	if (strcmp(code, "NTS") == 0)
+		return "truck";
+	return NULL;
+}
+
+/*
+ * The race of one series block of a derived entry list.  Returns false
+ * with err set when the block does not identify a race.
+ */
+static bool
+entry_list_race(cJSON *block, const char *code, FeedRace *fr, FeedError *err)
+{
+	char	   *date;
+	int			y,
+				m,
+				d;
+
+	memset(fr, 0, sizeof(*fr));
+	fr->series = entry_list_series(code);
+	if (fr->series == NULL)
+		FEED_FAIL("series", "series \"%.20s\" is not NCS (cup), NOS (xfinity) or NTS (truck)", code);
+	if (!cJSON_IsObject(block))
+		FEED_FAIL("series", "series \"%s\" is not an object", code);
+	fr->nascar_race_id = (int64) jdouble(block, "race_id", 0);
+	if (fr->nascar_race_id <= 0 || fr->nascar_race_id > 1e15)
+		FEED_FAIL("race_id", "series \"%s\" has no \"race_id\"", code);
+	fr->track = jstr(block, "track");
+	if (fr->track == NULL)
+		FEED_FAIL("track", "series \"%s\" has no \"track\"", code);
+	if (strlen(fr->track) > 200)
+		FEED_FAIL("track", "\"track\" is longer than 200 bytes");
+	date = jstr(block, "race_date");
+	if (date == NULL || !feed_parse_iso_date(date, &y, &m, &d))
+		FEED_FAIL("race_date", "series \"%s\" has no \"race_date\" YYYY-MM-DD; it gives the season", code);
+	if (!season_race_num(fr, y, err))
+		return false;
+	/* a stored race keeps its own date; a new one is dated by the list */
+	if (race_snapshot(fr) == NULL)
+	{
+		fr->date = date2j(y, m, d) - POSTGRES_EPOCH_JDATE;
+		fr->has_date = true;
+	}
+	return true;
+}
+
+/*
+ * The car of the stored entry of a race by the driver's NASCAR id, or
+ * NULL.
+ */
+static char *
+stored_car(FeedRace *fr, int64 nascar_driver_id)
+{
+	Oid			types[4] = {TEXTOID, INT4OID, INT4OID, INT8OID};
+	Datum		values[4];
+	bool		isnull;
+	Datum		d;
+
+	values[0] = CStringGetTextDatum(fr->series);
+	values[1] = Int32GetDatum(fr->season);
+	values[2] = Int32GetDatum(fr->race_num);
+	values[3] = Int64GetDatum(nascar_driver_id);
+	if (SPI_execute_with_args("SELECT e.car FROM racing.nascar_entry e"
+							  " JOIN racing.nascar_race r USING (race_id)"
+							  " JOIN racing.driver d ON d.driver_id = e.driver_id"
+							  " WHERE r.series = $1 AND r.season = $2 AND r.race_num = $3"
+							  " AND d.nascar_driver_id = $4 ORDER BY e.entry_id LIMIT 1",
+							  4, types, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "racing: could not look up an entry");
+	if (SPI_processed == 0)
+		return NULL;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/*
+ * Fill a declared entry from one item of a derived entry list: a car
+ * from an entry-list PDF, or (items from betting odds, which name no
+ * car) the car of the race's stored entry of that driver.
+ */
+static bool
+entry_list_row(FeedRace *fr, cJSON *item, LoadRow *row, FeedError *err)
+{
+	if (!driver_columns(row, jstr(item, "driver"), item, "driver_id", err))
+		return false;
+	if (set_jtext(row, N_CAR, item, "car"))
+		return true;
+	if (!row->nulls[N_NASCAR_DRIVER_ID])
+	{
+		char	   *car = stored_car(fr, DatumGetInt64(row->values[N_NASCAR_DRIVER_ID]));
+
+		if (car)
+		{
+			set_ctext(row, N_CAR, car);
+			return true;
+		}
+	}
+	FEED_FAIL("car", "the entry names no car and race %lld has no stored entry of driver %s to take it from; "
+			  "load the race's weekend or practice live feed first",
+			  (long long) fr->nascar_race_id,
+			  row->nulls[N_NASCAR_DRIVER_ID] ? "without a driver_id" :
+			  psprintf("%lld", (long long) DatumGetInt64(row->values[N_NASCAR_DRIVER_ID])));
+}
+
+/*
+ * Derived entry list (not a NASCAR feed): {generated, series: {NCS:
+ * {race_id, track, race_date, entries: [...]}}}.  Each item is a
+ * declared entry of the race, stored without a result like the vehicles
+ * of a practice session.  Win probabilities and odds are a third party's
+ * forecast, not racing facts, and are not stored.
+ */
+static void
+entry_list_load(LoadBatch *batch, FeedDoc *doc)
+{
+	cJSON	   *series = cJSON_GetObjectItemCaseSensitive(doc->root, "series");
+	cJSON	   *block;
+	int			c;
+
+	batch->absent[N_TEAM] = batch->absent[N_MAKE] = true;
+	batch->absent[N_START] = batch->absent[N_FINISH] = true;
+	for (c = N_POINTS; c < N_NCOLS; c++)
+		batch->absent[c] = true;
+	batch->absent[N_HAS_RESULT] = false;
+
+	cJSON_ArrayForEach(block, series)
+	{
+		cJSON	   *entries = cJSON_GetObjectItemCaseSensitive(block, "entries");
+		cJSON	   *item;
+		FeedRace	fr;
+		FeedError	rerr = {NULL, NULL};
+		bool		race_ok;
+		int			i = 0;
+
+		if (!cJSON_IsArray(entries))
+			nascar_shape_error(doc, psprintf("$.series.\"%s\".entries", block->string),
+							   "\"entries\" is not an array");
+		race_ok = entry_list_race(block, block->string, &fr, &rerr);
+		cJSON_ArrayForEach(item, entries)
+		{
+			MemoryContext old = MemoryContextSwitchTo(batch->group_cxt);
+			LoadRow    *row = new_json_row(batch, item,
+										   psprintf("$.series.\"%s\".entries[%d]",
+													block->string, i++));
+			FeedError	err = {NULL, NULL};
+
+			if (!race_ok)
+				load_quarantine_row(batch, row, "parse", rerr.column, rerr.message);
+			else if (!cJSON_IsObject(item))
+				load_quarantine_row(batch, row, "parse", NULL, "an entry must be a JSON object");
+			else
+			{
+				race_columns(row, &fr, "scheduled");
+				if (!entry_list_row(&fr, item, row, &err))
+					load_quarantine_row(batch, row, "parse", err.column, err.message);
+				else
+				{
+					row->values[N_HAS_RESULT] = BoolGetDatum(false);
+					row->nulls[N_HAS_RESULT] = false;
+					count_fields(batch, row, live_counted_cols, 4);
+					MemoryContextSwitchTo(old);
+					load_add_row(batch, row);
+					continue;
+				}
+			}
+			MemoryContextSwitchTo(old);
+		}
+	}
+}
+
+/*
  * Load a NASCAR document after telling which feed it is.
  */
 static Datum
@@ -1492,7 +1850,7 @@ nascar_feed_load(FunctionCallInfo fcinfo, FeedDoc *doc)
 	const char *format;
 	enum
 	{
-		FEED_WEEKEND, FEED_LIVE, FEED_RACE_LIST
+		FEED_WEEKEND, FEED_LIVE, FEED_RACE_LIST, FEED_SCHEDULE, FEED_ENTRY_LIST
 	}			kind;
 
 	parse_document(doc, "the NASCAR feed");
@@ -1503,15 +1861,17 @@ nascar_feed_load(FunctionCallInfo fcinfo, FeedDoc *doc)
 
 		if (first && cJSON_GetObjectItemCaseSensitive(first, "event_name") &&
 			!cJSON_GetObjectItemCaseSensitive(first, "race_season"))
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("file \"%s\" is a NASCAR schedule feed, which is not supported", doc->source),
-					 errdetail("A schedule feed lists the sessions of a weekend without season or race results."),
-					 errhint("Load race_list_basic.json for the schedule of a season.")));
-		if (first && !cJSON_GetObjectItemCaseSensitive(first, "race_season"))
-			nascar_shape_error(doc, "$[0]", "the array holds no races with \"race_season\"");
-		kind = FEED_RACE_LIST;
-		format = "nascar-race-list";
+		{
+			kind = FEED_SCHEDULE;
+			format = "nascar-schedule-feed";
+		}
+		else
+		{
+			if (first && !cJSON_GetObjectItemCaseSensitive(first, "race_season"))
+				nascar_shape_error(doc, "$[0]", "the array holds neither races with \"race_season\" nor sessions with \"event_name\"");
+			kind = FEED_RACE_LIST;
+			format = "nascar-race-list";
+		}
 	}
 	else if (!cJSON_IsObject(root))
 		nascar_shape_error(doc, "$", "the document is neither an object nor an array");
@@ -1534,13 +1894,12 @@ nascar_feed_load(FunctionCallInfo fcinfo, FeedDoc *doc)
 	}
 	else if (cJSON_GetObjectItemCaseSensitive(root, "generated") &&
 			 cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "series")))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("file \"%s\" is a derived entry list, which is not supported", doc->source),
-				 errdetail("Its entries from betting odds have no car numbers, and a car number is part of the entry key."),
-				 errhint("Load the live feed of a practice session of the race: its vehicles become the entries.")));
+	{
+		kind = FEED_ENTRY_LIST;
+		format = "nascar-entry-list";
+	}
 	else
-		nascar_shape_error(doc, "$", "the object has none of weekend_race, vehicles or series_1..series_3");
+		nascar_shape_error(doc, "$", "the object has none of weekend_race, vehicles, series_1..series_3 or generated and series");
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "racing: SPI_connect failed");
@@ -1549,6 +1908,10 @@ nascar_feed_load(FunctionCallInfo fcinfo, FeedDoc *doc)
 		weekend_load(batch, doc);
 	else if (kind == FEED_LIVE)
 		live_load(batch, doc);
+	else if (kind == FEED_SCHEDULE)
+		schedule_load(batch, doc);
+	else if (kind == FEED_ENTRY_LIST)
+		entry_list_load(batch, doc);
 	else
 		race_list_load(batch, doc);
 	cJSON_Delete(doc->root);

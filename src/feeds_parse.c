@@ -9,6 +9,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "feeds_parse.h"
@@ -181,6 +182,48 @@ feed_parse_iso_date(const char *s, int *year, int *month, int *day)
 	*year = y;
 	*month = m;
 	*day = d;
+	return true;
+}
+
+/*
+ * Parse an ISO 8601 timestamp "YYYY-MM-DDTHH:MM[:SS]" as the feeds write
+ * it; a fraction of a second and an offset after it are ignored.
+ * Returns false for the sentinel dates and for anything malformed.
+ */
+bool
+feed_parse_iso_timestamp(const char *s, int *year, int *month, int *day,
+						 int *hour, int *minute, int *second)
+{
+	const char *t;
+	int			h,
+				mi,
+				sec = 0;
+
+	if (!feed_parse_iso_date(s, year, month, day) || s[10] == '\0')
+		return false;
+	t = s + 11;
+	if (!isdigit((unsigned char) t[0]) || !isdigit((unsigned char) t[1]) ||
+		t[2] != ':' ||
+		!isdigit((unsigned char) t[3]) || !isdigit((unsigned char) t[4]))
+		return false;
+	h = (t[0] - '0') * 10 + (t[1] - '0');
+	mi = (t[3] - '0') * 10 + (t[4] - '0');
+	t += 5;
+	if (t[0] == ':')
+	{
+		if (!isdigit((unsigned char) t[1]) || !isdigit((unsigned char) t[2]))
+			return false;
+		sec = (t[1] - '0') * 10 + (t[2] - '0');
+		t += 3;
+	}
+	if (t[0] != '\0' && t[0] != '.' && t[0] != 'Z' && t[0] != '+' &&
+		t[0] != '-')
+		return false;
+	if (h > 23 || mi > 59 || sec > 59)
+		return false;
+	*hour = h;
+	*minute = mi;
+	*second = sec;
 	return true;
 }
 

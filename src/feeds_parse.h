@@ -26,6 +26,9 @@ extern size_t feed_strip_claim(const char *in, char *out, size_t outsize,
 							   int *claim);
 extern bool feed_parse_iso_date(const char *s, int *year, int *month,
 								int *day);
+extern bool feed_parse_iso_timestamp(const char *s, int *year, int *month,
+									 int *day, int *hour, int *minute,
+									 int *second);
 extern void feed_error_position(const char *buf, size_t len, size_t offset,
 								long *line, long *column, int *depth);
 

@@ -190,7 +190,8 @@ BEGIN
 		going_group = coalesce(excluded.going_group, r.going_group),
 		surface = coalesce(excluded.surface, r.surface),
 		ran = coalesce(excluded.ran, r.ran),
-		status = CASE WHEN r.status = 'result' THEN 'result' ELSE excluded.status END,
+		status = CASE WHEN r.status = 'result' OR (r.status = 'running' AND excluded.status = 'scheduled')
+			THEN r.status ELSE excluded.status END,
 		rp_race_id = coalesce(excluded.rp_race_id, r.rp_race_id),
 		batch_id = excluded.batch_id
 	WHERE (r.region, r.race_name, r.race_type, r.race_class, r.pattern,
@@ -206,7 +207,8 @@ BEGIN
 		   coalesce(excluded.dist_f, r.dist_f), coalesce(excluded.dist_m, r.dist_m),
 		   coalesce(excluded.going, r.going), coalesce(excluded.going_group, r.going_group),
 		   coalesce(excluded.surface, r.surface), coalesce(excluded.ran, r.ran),
-		   CASE WHEN r.status = 'result' THEN 'result' ELSE excluded.status END,
+		   CASE WHEN r.status = 'result' OR (r.status = 'running' AND excluded.status = 'scheduled')
+			THEN r.status ELSE excluded.status END,
 		   coalesce(excluded.rp_race_id, r.rp_race_id))
 	RETURNING r.race_id INTO id;
 	IF id IS NULL THEN
@@ -245,7 +247,8 @@ BEGIN
 		surface = coalesce(excluded.surface, r.surface),
 		track_type = coalesce(excluded.track_type, r.track_type),
 		race_date = coalesce(excluded.race_date, r.race_date),
-		status = CASE WHEN r.status = 'result' THEN 'result' ELSE excluded.status END,
+		status = CASE WHEN r.status = 'result' OR (r.status = 'running' AND excluded.status = 'scheduled')
+			THEN r.status ELSE excluded.status END,
 		nascar_race_id = coalesce(excluded.nascar_race_id, r.nascar_race_id),
 		batch_id = excluded.batch_id
 	WHERE (r.track_id, r.race_name, r.length_miles, r.surface, r.track_type,
@@ -256,7 +259,8 @@ BEGIN
 		   coalesce(excluded.surface, r.surface),
 		   coalesce(excluded.track_type, r.track_type),
 		   coalesce(excluded.race_date, r.race_date),
-		   CASE WHEN r.status = 'result' THEN 'result' ELSE excluded.status END,
+		   CASE WHEN r.status = 'result' OR (r.status = 'running' AND excluded.status = 'scheduled')
+			THEN r.status ELSE excluded.status END,
 		   coalesce(excluded.nascar_race_id, r.nascar_race_id))
 	RETURNING r.race_id INTO id;
 	IF id IS NULL THEN
