@@ -40,7 +40,7 @@ SELECT status, count(*) AS races, sum(ran) AS ran FROM racing.race GROUP BY stat
 
 -- a 12-hour v1 off time (4:55 is 16:55) and a claim in a jockey name
 SELECT r.race_date, c.name AS course, r.off_time, r.race_type, r.dist_text,
-	   r.dist_yards, h.name AS horse, j.name AS jockey, u.lbs, u.draw,
+	   r.dist_yards, h.name AS horse, j.name AS jockey, u.claim, u.lbs, u.draw,
 	   u.official_rating, u.non_runner, u.has_result
 FROM racing.runner u JOIN racing.race r USING (race_id)
 JOIN racing.course c USING (course_id) JOIN racing.horse h USING (horse_id)
@@ -54,6 +54,11 @@ JOIN racing.horse h USING (horse_id)
 WHERE r.rp_race_id = 908683 ORDER BY u.num;
 -- no jockey keeps its claim, every horse carries its country
 SELECT count(*) AS claims_left FROM racing.jockey WHERE name ~ '\(\d+\)$';
+-- claims as stored: v1 from the jockey name, v2 from "claim"; counted
+-- by hand in the four files (3 lbs: 22 + 31 + 13 + 19, 5: 9 + 29 + 9 + 16,
+-- 7: 17 + 11 + 12 + 35, 8: 1 in v1, 10: 3 in v1 + 1 in v2)
+SELECT u.claim, count(*) FROM racing.runner u WHERE u.claim IS NOT NULL
+GROUP BY 1 ORDER BY 1;
 SELECT count(*) AS without_country FROM racing.horse WHERE name !~ ' \([A-Z]+\)$';
 
 -- the race card, then the results of the same race as CSV (without a

@@ -552,8 +552,32 @@ racecard_row(CardRace *cr, cJSON *runner, LoadRow *row, FeedError *err)
 		char	   *name = palloc(strlen(s) + 1);
 		int			claim;
 
+		/* v1 writes the claim into the name: "Mr Jake Holman(7)" */
 		feed_strip_claim(s, name, strlen(s) + 1, &claim);
 		set_ctext(row, H_JOCKEY, name);
+		if (claim > 0)
+		{
+			row->values[H_CLAIM] = Int32GetDatum(claim);
+			row->nulls[H_CLAIM] = false;
+		}
+	}
+	/* v2 has it apart, as "claim" (and the same in "jockey_allowance") */
+	if (row->nulls[H_CLAIM])
+	{
+		if (!set_jint(row, H_CLAIM, runner, "claim", false, err))
+			return false;
+		if (row->nulls[H_CLAIM] &&
+			!set_jint(row, H_CLAIM, runner, "jockey_allowance", false, err))
+			return false;
+	}
+	if (!row->nulls[H_CLAIM])
+	{
+		int32		claim = DatumGetInt32(row->values[H_CLAIM]);
+
+		if (claim < 0 || claim > 15)
+			FEED_FAIL("claim", "claim %d lbs is out of range 0..15", claim);
+		if (claim == 0)
+			row->nulls[H_CLAIM] = true;
 	}
 	set_jtext(row, H_TRAINER, runner, "trainer");
 	set_jtext(row, H_OWNER, runner, "owner");

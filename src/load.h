@@ -86,6 +86,7 @@ typedef enum HorseCol
 	H_RP_HORSE_ID,				/* int8 */
 	H_RP_JOCKEY_ID,				/* int8 */
 	H_RP_TRAINER_ID,			/* int8 */
+	H_CLAIM,					/* int4: the jockey's allowance, lbs */
 	/* at the off */
 	H_SP_DECIMAL,				/* float8 */
 	H_SP_FAVOURITE,				/* text */

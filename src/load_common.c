@@ -95,6 +95,7 @@ static const EntryColumn horse_entry_columns[] = {
 	{"lbs", INT4OID, H_LBS, MERGE_PRE},
 	{"headgear", TEXTOID, H_HEADGEAR, MERGE_PRE},
 	{"jockey_id", INT4OID, SRC_DIM1_ID, MERGE_PRE},
+	{"claim", INT4OID, H_CLAIM, MERGE_PRE},
 	{"trainer_id", INT4OID, SRC_DIM2_ID, MERGE_PRE},
 	{"owner", TEXTOID, H_OWNER, MERGE_PRE},
 	{"official_rating", INT4OID, H_OFFICIAL_RATING, MERGE_PRE},
@@ -356,6 +357,7 @@ get_typbyval_for_col(LoadSport sport, int col)
 			case H_RP_HORSE_ID:
 			case H_RP_JOCKEY_ID:
 			case H_RP_TRAINER_ID:
+			case H_CLAIM:
 			case H_SP_DECIMAL:
 			case H_POSITION:
 			case H_FINISHED:

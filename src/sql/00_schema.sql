@@ -179,6 +179,7 @@ CREATE TABLE racing.runner (
 	lbs				int,
 	headgear		text,
 	jockey_id		int REFERENCES racing.jockey,
+	claim			int,
 	trainer_id		int REFERENCES racing.trainer,
 	owner			text,
 	official_rating int,
@@ -210,7 +211,7 @@ CREATE INDEX ON racing.runner (horse_id);
 CREATE INDEX ON racing.runner (jockey_id);
 CREATE INDEX ON racing.runner (trainer_id);
 COMMENT ON TABLE racing.runner IS
-'One row per horse in a race: pre-race columns (num to non_runner), the starting price, and the result (pos_text to comment, has_result true once known).';
+'One row per horse in a race: pre-race columns (num to non_runner; claim is the jockey''s allowance in lbs, from race cards), the starting price, and the result (pos_text to comment, has_result true once known).';
 
 CREATE TABLE racing.runner_history (
 	runner_id		bigint NOT NULL,
