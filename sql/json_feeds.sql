@@ -66,6 +66,29 @@ SELECT count(*) AS without_country FROM racing.horse WHERE name !~ ' \([A-Z]+\)$
 CREATE TEMP TABLE before AS
 SELECT u.runner_id, racing.feature_vector('horse', u.runner_id) AS vec
 FROM racing.runner u JOIN racing.race r USING (race_id) WHERE r.rp_race_id = 908683;
+
+-- history that arrives before the off: a win of Doves Of Peace three weeks
+-- before her declared run of 2025-03-31 makes that pre-race vector stale;
+-- recomputed, it changes and stays pre-race
+CREATE TEMP TABLE doves AS
+SELECT u.runner_id, f.vec FROM racing.runner u JOIN racing.horse h USING (horse_id)
+JOIN racing.entry_features f ON f.sport = 'horse' AND f.entry_id = u.runner_id
+WHERE h.name = 'Doves Of Peace (IRE)';
+SELECT pg_temp.counts(racing.load_rpscrape_data(convert_to(
+'date,region,course,off,type,dist,num,pos,horse,age,sex,lbs,jockey,trainer,or,secs,dec
+2025-03-10,GB,Wolverhampton,5:00,Flat,6f,1,1,Doves Of Peace (IRE),4,F,130,Test Jockey,Test Trainer,45,74.1,5.0
+2025-03-10,GB,Wolverhampton,5:00,Flat,6f,2,2,Other Filly (GB),4,F,130,Test Jockey Two,Test Trainer,44,74.5,3.0
+', 'UTF8'), 'doves-history.csv'));
+SELECT f.pre_race, f.stale, f.vec::text = d.vec::text AS vector_unchanged
+FROM racing.entry_features f JOIN doves d ON f.sport = 'horse' AND f.entry_id = d.runner_id;
+SELECT racing.recompute_stale() > 0 AS recomputed;
+-- n_runs and days_since_run (features 1 and 3): no runs before, then one
+-- run 21 days before the off
+SELECT f.pre_race, f.stale, f.vec::text = d.vec::text AS vector_unchanged,
+	   racing.feature_vector('horse', d.runner_id)::text = f.vec::text AS read_current,
+	   d.vec[1] AS runs_before, d.vec[3] AS days_before, f.vec[1] AS runs_now,
+	   f.vec[3] AS days_now
+FROM racing.entry_features f JOIN doves d ON f.sport = 'horse' AND f.entry_id = d.runner_id;
 SELECT pg_temp.counts(racing.load_rpscrape_data(convert_to(
 'date,region,course,off,type,dist,num,pos,horse,age,sex,lbs,hg,jockey,trainer,or,secs,dec
 2025-12-21,GB,Lingfield,2:30,Chase,2m,3,1,Windsurfer (GB),6,G,163,,Jack Quinlan,Ben Case,109,245.1,3.5
