@@ -832,6 +832,24 @@ resolve_race_num(FeedRace *fr)
 }
 
 /*
+ * The first column of the first row of a query as text, or NULL when
+ * there is no row or the value is NULL.
+ */
+static char *
+spi_text_value(const char *sql, int nargs, Oid *types, Datum *values)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (SPI_execute_with_args(sql, nargs, types, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "racing: could not run \"%s\"", sql);
+	if (SPI_processed == 0)
+		return NULL;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/*
  * The stored race as text, or NULL; used to tell stored, updated and
  * unchanged races apart.
  */
@@ -840,20 +858,40 @@ race_snapshot(FeedRace *fr)
 {
 	Oid			types[3] = {TEXTOID, INT4OID, INT4OID};
 	Datum		values[3];
-	bool		isnull;
-	Datum		d;
 
 	values[0] = CStringGetTextDatum(fr->series);
 	values[1] = Int32GetDatum(fr->season);
 	values[2] = Int32GetDatum(fr->race_num);
-	if (SPI_execute_with_args("SELECT r::text FROM racing.nascar_race r"
-							  " WHERE series = $1 AND season = $2 AND race_num = $3",
-							  3, types, values, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "racing: could not read a race");
-	if (SPI_processed == 0)
-		return NULL;
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	return isnull ? NULL : TextDatumGetCString(d);
+	return spi_text_value("SELECT r::text FROM racing.nascar_race r"
+						  " WHERE series = $1 AND season = $2 AND race_num = $3",
+						  3, types, values);
+}
+
+/*
+ * Find a race stored under its NASCAR race id: sets its season and race
+ * number and returns true, or returns false.
+ */
+static bool
+stored_race(FeedRace *fr)
+{
+	Oid			types[2] = {TEXTOID, INT8OID};
+	Datum		values[2];
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(fr->series);
+	values[1] = Int64GetDatum(fr->nascar_race_id);
+	if (SPI_execute_with_args("SELECT season, race_num FROM racing.nascar_race"
+							  " WHERE series = $1 AND nascar_race_id = $2"
+							  " ORDER BY season DESC LIMIT 1",
+							  2, types, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "racing: could not look up a race");
+	if (SPI_processed != 1)
+		return false;
+	fr->season = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+											 SPI_tuptable->tupdesc, 1, &isnull));
+	fr->race_num = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+											   SPI_tuptable->tupdesc, 2, &isnull));
+	return true;
 }
 
 /*
@@ -976,18 +1014,11 @@ stored_driver_name(int64 nascar_driver_id)
 {
 	Oid			types[1] = {INT8OID};
 	Datum		values[1];
-	bool		isnull;
-	Datum		d;
 
 	values[0] = Int64GetDatum(nascar_driver_id);
-	if (SPI_execute_with_args("SELECT name FROM racing.driver WHERE nascar_driver_id = $1"
-							  " ORDER BY driver_id LIMIT 1",
-							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "racing: could not look up a driver");
-	if (SPI_processed == 0)
-		return NULL;
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	return isnull ? NULL : TextDatumGetCString(d);
+	return spi_text_value("SELECT name FROM racing.driver WHERE nascar_driver_id = $1"
+						  " ORDER BY driver_id LIMIT 1",
+						  1, types, values);
 }
 
 /*
@@ -1195,9 +1226,6 @@ laps_led(cJSON *vehicle)
 static void
 live_race(FeedDoc *doc, FeedRace *fr)
 {
-	Oid			types[2] = {TEXTOID, INT8OID};
-	Datum		values[2];
-	bool		isnull;
 	char	   *tod;
 	int			y,
 				m,
@@ -1222,21 +1250,8 @@ live_race(FeedDoc *doc, FeedRace *fr)
 		fr->has_date = true;
 	}
 
-	values[0] = CStringGetTextDatum(fr->series);
-	values[1] = Int64GetDatum(fr->nascar_race_id);
-	if (SPI_execute_with_args("SELECT season, race_num FROM racing.nascar_race"
-							  " WHERE series = $1 AND nascar_race_id = $2"
-							  " ORDER BY season DESC LIMIT 1",
-							  2, types, values, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "racing: could not look up a race");
-	if (SPI_processed == 1)
-	{
-		fr->season = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
-												 SPI_tuptable->tupdesc, 1, &isnull));
-		fr->race_num = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
-												   SPI_tuptable->tupdesc, 2, &isnull));
+	if (stored_race(fr))
 		return;
-	}
 	if (!fr->has_date)
 		ereport(ERROR,
 				(errcode(ERRCODE_BAD_COPY_FILE_FORMAT),
@@ -1540,25 +1555,8 @@ jtimestamp(cJSON *obj, const char *key, Timestamp *out, bool *isnull,
 static bool
 season_race_num(FeedRace *fr, int year, FeedError *err)
 {
-	Oid			types[2] = {TEXTOID, INT8OID};
-	Datum		values[2];
-	bool		isnull;
-
-	values[0] = CStringGetTextDatum(fr->series);
-	values[1] = Int64GetDatum(fr->nascar_race_id);
-	if (SPI_execute_with_args("SELECT season, race_num FROM racing.nascar_race"
-							  " WHERE series = $1 AND nascar_race_id = $2"
-							  " ORDER BY season DESC LIMIT 1",
-							  2, types, values, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "racing: could not look up a race");
-	if (SPI_processed == 1)
-	{
-		fr->season = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
-												 SPI_tuptable->tupdesc, 1, &isnull));
-		fr->race_num = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
-												   SPI_tuptable->tupdesc, 2, &isnull));
+	if (stored_race(fr))
 		return true;
-	}
 	fr->season = year;
 	resolve_race_num(fr);
 	if (fr->race_num > 60)
@@ -1748,24 +1746,17 @@ stored_car(FeedRace *fr, int64 nascar_driver_id)
 {
 	Oid			types[4] = {TEXTOID, INT4OID, INT4OID, INT8OID};
 	Datum		values[4];
-	bool		isnull;
-	Datum		d;
 
 	values[0] = CStringGetTextDatum(fr->series);
 	values[1] = Int32GetDatum(fr->season);
 	values[2] = Int32GetDatum(fr->race_num);
 	values[3] = Int64GetDatum(nascar_driver_id);
-	if (SPI_execute_with_args("SELECT e.car FROM racing.nascar_entry e"
-							  " JOIN racing.nascar_race r USING (race_id)"
-							  " JOIN racing.driver d ON d.driver_id = e.driver_id"
-							  " WHERE r.series = $1 AND r.season = $2 AND r.race_num = $3"
-							  " AND d.nascar_driver_id = $4 ORDER BY e.entry_id LIMIT 1",
-							  4, types, values, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "racing: could not look up an entry");
-	if (SPI_processed == 0)
-		return NULL;
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	return isnull ? NULL : TextDatumGetCString(d);
+	return spi_text_value("SELECT e.car FROM racing.nascar_entry e"
+						  " JOIN racing.nascar_race r USING (race_id)"
+						  " JOIN racing.driver d ON d.driver_id = e.driver_id"
+						  " WHERE r.series = $1 AND r.season = $2 AND r.race_num = $3"
+						  " AND d.nascar_driver_id = $4 ORDER BY e.entry_id LIMIT 1",
+						  4, types, values);
 }
 
 /*
