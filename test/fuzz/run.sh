@@ -264,6 +264,7 @@ maxlen=$(( $(ls -l "$corpus" | awk 'NR > 1 { if ($5 > m) m = $5 } END { print m 
 [ "$maxlen" -lt 65536 ] && maxlen=65536
 
 args="ARRAY['-max_total_time=$backend_seconds', '-max_len=$maxlen', '-timeout=60',
+	'-dict=$here/test/fuzz/json.dict',
 	'-rss_limit_mb=4096', '-print_final_stats=1',
 	'-artifact_prefix=$tmp/artifacts/', '$corpus']"
 run_timeout=$((backend_seconds + 600))
