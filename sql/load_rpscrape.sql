@@ -117,3 +117,28 @@ UPDATE racing.runner u SET position = CASE h.name WHEN 'Devasboy (GB)' THEN 4 EL
 FROM racing.horse h
 WHERE h.horse_id = u.horse_id AND h.name IN ('Devasboy (GB)', 'Comedian Leader (GB)');
 ROLLBACK;
+
+-- A dead heat formed with a stored runner: the photo is called again and
+-- Second Horse is given 1st with First Horse; both are marked, the stored
+-- one too (its old row goes to the history).  Called back, both are unmarked.
+SELECT rows_read, rows_stored, rows_updated FROM racing.load_rpscrape_data(convert_to(
+'date,region,course,off,type,dist,num,pos,horse,age,sex,lbs,jockey,trainer
+2025-06-02,GB,Redcar,2:10,Flat,5f,1,1,First Horse (GB),4,G,130,Test Jockey A,Test Trainer
+2025-06-02,GB,Redcar,2:10,Flat,5f,2,2,Second Horse (GB),4,G,130,Test Jockey B,Test Trainer
+2025-06-02,GB,Redcar,2:10,Flat,5f,3,3,Third Horse (GB),4,G,130,Test Jockey C,Test Trainer
+', 'UTF8'), 'redcar.csv');
+SELECT rows_read, rows_stored, rows_updated, rows_quarantined FROM racing.load_rpscrape_data(convert_to(
+'date,region,course,off,type,dist,num,pos,horse,age,sex,lbs,jockey,trainer
+2025-06-02,GB,Redcar,2:10,Flat,5f,2,1,Second Horse (GB),4,G,130,Test Jockey B,Test Trainer
+', 'UTF8'), 'redcar-photo.csv');
+SELECT h.name, u.position, u.dead_heat,
+	   (SELECT count(*) FROM racing.runner_history x WHERE x.runner_id = u.runner_id) AS old_versions
+FROM racing.runner u JOIN racing.horse h USING (horse_id)
+WHERE h.name IN ('First Horse (GB)', 'Second Horse (GB)', 'Third Horse (GB)') ORDER BY h.name;
+SELECT rows_read, rows_stored, rows_updated, rows_quarantined FROM racing.load_rpscrape_data(convert_to(
+'date,region,course,off,type,dist,num,pos,horse,age,sex,lbs,jockey,trainer
+2025-06-02,GB,Redcar,2:10,Flat,5f,2,2,Second Horse (GB),4,G,130,Test Jockey B,Test Trainer
+', 'UTF8'), 'redcar-photo-2.csv');
+SELECT h.name, u.position, u.dead_heat
+FROM racing.runner u JOIN racing.horse h USING (horse_id)
+WHERE h.name IN ('First Horse (GB)', 'Second Horse (GB)', 'Third Horse (GB)') ORDER BY h.name;

@@ -838,6 +838,9 @@ typedef struct OrderEntry
 	bool		win;
 	bool		absent;			/* a non-runner or scratched car */
 	FlushRow   *frow;			/* NULL for an entry already stored */
+	int64		entry_id;		/* a stored runner: its runner_id */
+	bool		dead_heat;		/* a stored runner: its dead_heat */
+	bool		in_dead_heat;	/* set by horse_order_problem */
 } OrderEntry;
 
 /* the entries of one race in a flush */
@@ -851,7 +854,8 @@ typedef struct RaceCheck
 /*
  * Horse race: the file's rows and the stored rows they do not replace
  * must fit the field and form a possible finishing order.  Returns the
- * problem, or NULL; marks dead heats on the file's rows.
+ * problem, or NULL; marks dead heats on the file's rows, and in
+ * in_dead_heat of every entry.
  */
 static char *
 horse_order_problem(LoadBatch *batch, OrderEntry *e, int n)
@@ -904,7 +908,8 @@ horse_order_problem(LoadBatch *batch, OrderEntry *e, int n)
 	}
 	for (i = 0; i < n; i++)
 	{
-		if (e[i].frow && e[i].position > 0 && count[e[i].position] > 1)
+		e[i].in_dead_heat = e[i].position > 0 && count[e[i].position] > 1;
+		if (e[i].frow && e[i].in_dead_heat)
 		{
 			LoadRow    *r = e[i].frow->row;
 
@@ -945,6 +950,39 @@ nascar_order_problem(OrderEntry *e, int n)
 }
 
 /*
+ * Set dead_heat of stored runners (a dead heat formed or undone by rows
+ * of the file).
+ */
+static void
+mark_stored_dead_heats(List *ids, List *values)
+{
+	int			n = list_length(ids);
+	Datum	   *id_d = palloc(sizeof(Datum) * n);
+	Datum	   *val_d = palloc(sizeof(Datum) * n);
+	Datum		args[2];
+	Oid			argtypes[2] = {INT8ARRAYOID, BOOLARRAYOID};
+	ListCell   *lc1;
+	ListCell   *lc2;
+	int			i = 0;
+
+	forboth(lc1, ids, lc2, values)
+	{
+		id_d[i] = Int64GetDatum(*(int64 *) lfirst(lc1));
+		val_d[i] = BoolGetDatum(*(bool *) lfirst(lc2));
+		i++;
+	}
+	args[0] = PointerGetDatum(construct_array(id_d, n, INT8OID, 8, true,
+											  TYPALIGN_DOUBLE));
+	args[1] = PointerGetDatum(construct_array(val_d, n, BOOLOID, 1, true,
+											  TYPALIGN_CHAR));
+	if (SPI_execute_with_args("UPDATE racing.runner r SET dead_heat = v.dh"
+							  " FROM unnest($1, $2) AS v(id, dh)"
+							  " WHERE r.runner_id = v.id",
+							  2, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "racing: could not mark dead heats on stored runners");
+}
+
+/*
  * Check every race of a flush as a whole: the rows the file brings plus
  * the rows already stored for the race that the file does not replace (a
  * race split over two parts of a file, or a correction that renames a
@@ -965,12 +1003,15 @@ check_flush_races(LoadBatch *batch, FlushRow *frows, int nfrows)
 	Oid			argtypes[1] = {INT8ARRAYOID};
 	static const char *horse_sql =
 		"SELECT race_id, horse_id, coalesce(position, 0), false, NULL::text,"
-		" non_runner FROM racing.runner WHERE race_id = ANY($1)";
+		" non_runner, runner_id, coalesce(dead_heat, false)"
+		" FROM racing.runner WHERE race_id = ANY($1)";
 	static const char *nascar_sql =
 		"SELECT race_id, driver_id::int8, coalesce(finish, 0), coalesce(win, false), car,"
 		" scratched FROM racing.nascar_entry WHERE race_id = ANY($1)";
 	int			ret;
 	MemoryContext cxt;
+	List	   *fix_ids = NIL;
+	List	   *fix_values = NIL;
 
 	if (nfrows == 0)
 		return;
@@ -1010,6 +1051,7 @@ check_flush_races(LoadBatch *batch, FlushRow *frows, int nfrows)
 	MemoryContextSwitchTo(cxt);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "racing: could not read the stored entries of the races");
+
 	for (i = 0; i < (int) SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -1027,6 +1069,11 @@ check_flush_races(LoadBatch *batch, FlushRow *frows, int nfrows)
 		e->win = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
 		e->car = SPI_getvalue(tup, desc, 5);
 		e->absent = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+		if (batch->sport == SPORT_HORSE)
+		{
+			e->entry_id = DatumGetInt64(SPI_getbinval(tup, desc, 7, &isnull));
+			e->dead_heat = DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull));
+		}
 		rc->stored = lappend(rc->stored, e);
 	}
 	SPI_freetuptable(SPI_tuptable);
@@ -1106,7 +1153,26 @@ check_flush_races(LoadBatch *batch, FlushRow *frows, int nfrows)
 			problem = nascar_order_problem(e, n);
 		}
 		if (problem == NULL)
+		{
+			/*
+			 * A dead heat the file forms (or undoes) with a stored runner
+			 * is marked on that runner too.
+			 */
+			if (batch->sport == SPORT_HORSE)
+			{
+				int			k;
+
+				for (k = 0; k < n; k++)
+				{
+					if (e[k].frow == NULL && e[k].dead_heat != e[k].in_dead_heat)
+					{
+						fix_ids = lappend(fix_ids, &e[k].entry_id);
+						fix_values = lappend(fix_values, &e[k].in_dead_heat);
+					}
+				}
+			}
 			continue;
+		}
 
 		batch->races_consistent--;
 		foreach(lc, rc->file)
@@ -1122,6 +1188,8 @@ check_flush_races(LoadBatch *batch, FlushRow *frows, int nfrows)
 										  problem));
 		}
 	}
+	if (fix_ids != NIL)
+		mark_stored_dead_heats(fix_ids, fix_values);
 }
 
 /*
