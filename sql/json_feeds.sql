@@ -239,3 +239,15 @@ SELECT h.name AS horse, j.name AS jockey, u.claim, r.off_time, r.dist_yards, r.r
 FROM racing.runner u JOIN racing.race r USING (race_id) JOIN racing.horse h USING (horse_id)
 LEFT JOIN racing.jockey j USING (jockey_id) WHERE r.rp_race_id = 999001 ORDER BY u.num;
 SELECT json_path, column_name, message FROM racing.quarantine WHERE source = 'v3.json';
+
+-- a live feed vehicle whose driver name holds only markers, and one with
+-- an absurd running position (stored as unknown)
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
+'{"series_id": 1, "race_id": 5272, "track_name": "Atlanta Motor Speedway", "run_type": 3,
+  "flag_state": 1, "laps_to_go": 27, "lap_number": 233,
+  "vehicles": [{"vehicle_number": "99", "driver": {"full_name": "* #", "driver_id": 0}},
+               {"vehicle_number": "98", "driver": {"full_name": "Test Driver (i)", "driver_id": 0},
+                "running_position": 1e300, "laps_completed": 232}]}', 'markers.json'));
+SELECT json_path, column_name, message FROM racing.quarantine WHERE source = 'markers.json';
+SELECT car, driver, running_position, laps_completed FROM racing.nascar_live_state
+WHERE car = '98';

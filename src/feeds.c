@@ -797,6 +797,28 @@ jdouble(cJSON *obj, const char *key, double def)
 	return cJSON_IsNumber(v) ? v->valuedouble : def;
 }
 
+/* a member that is a whole number 0..1,000,000, else -1 */
+static int
+jcount(cJSON *obj, const char *key)
+{
+	double		d = jdouble(obj, key, -1);
+
+	if (!(d >= 0 && d <= 1e6) || d != floor(d))
+		return -1;
+	return (int) d;
+}
+
+/* a member that is an identifier 1..9e15, else 0 */
+static int64
+jidnum(cJSON *obj, const char *key)
+{
+	double		d = jdouble(obj, key, 0);
+
+	if (!(d >= 1 && d <= 9e15) || d != floor(d))
+		return 0;
+	return (int64) d;
+}
+
 /*
  * The race number of a race: the stored race with this NASCAR race id,
  * else the next free number of the series and season.
@@ -950,10 +972,10 @@ feed_race_from(cJSON *race, const char *series_default, FeedRace *fr,
 		fr->series = series_default;
 	if (fr->series == NULL)
 		FEED_FAIL("series_id", "\"series_id\" is not 1 (cup), 2 (xfinity) or 3 (truck)");
-	fr->season = (int) jdouble(race, "race_season", 0);
+	fr->season = jcount(race, "race_season");
 	if (fr->season <= 0)
 		FEED_FAIL("race_season", "the race has no \"race_season\"; it is part of the race key");
-	fr->nascar_race_id = (int64) jdouble(race, "race_id", 0);
+	fr->nascar_race_id = jidnum(race, "race_id");
 	if (fr->nascar_race_id <= 0)
 		FEED_FAIL("race_id", "the race has no \"race_id\"");
 	fr->track = jstr(race, "track_name");
@@ -1213,7 +1235,7 @@ laps_led(cJSON *vehicle)
 		double		a = jdouble(span, "start_lap", -1);
 		double		b = jdouble(span, "end_lap", -1);
 
-		if (a >= 0 && b >= a && b - a < 10000)
+		if (a >= 0 && b >= a && b - a < 10000 && n < 1000000)
 			n += (int) (b - a) + 1;
 	}
 	return n;
@@ -1235,7 +1257,7 @@ live_race(FeedDoc *doc, FeedRace *fr)
 	fr->series = series_name(jdouble(doc->root, "series_id", -1));
 	if (fr->series == NULL)
 		nascar_shape_error(doc, "$.series_id", "\"series_id\" is not 1 (cup), 2 (xfinity) or 3 (truck)");
-	fr->nascar_race_id = (int64) jdouble(doc->root, "race_id", 0);
+	fr->nascar_race_id = jidnum(doc->root, "race_id");
 	if (fr->nascar_race_id <= 0)
 		nascar_shape_error(doc, "$.race_id", "the feed has no \"race_id\"");
 	fr->track = jstr(doc->root, "track_name");
@@ -1280,31 +1302,44 @@ live_state_row(LoadBatch *batch, int64 race_id, cJSON *root, cJSON *veh,
 	char	   *full = jstr(drv, "full_name");
 	char	   *name;
 	int			flags;
-	double		pos = jdouble(veh, "running_position", -1);
-	double		laps = jdouble(veh, "laps_completed", -1);
-	double		status = jdouble(veh, "status", -1);
-	double		lap = jdouble(root, "lap_number", -1);
-	double		flag = jdouble(root, "flag_state", -1);
+	int			pos = jcount(veh, "running_position");
+	int			laps = jcount(veh, "laps_completed");
+	int			status = jcount(veh, "status");
+	int			lap = jcount(root, "lap_number");
+	int			flag = jcount(root, "flag_state");
+	int64		driver_id = jidnum(drv, "driver_id");
+	const char *problem = NULL;
 	bool		isnull;
 	MemoryContext old;
 
-	if (car == NULL || full == NULL)
+	name = full ? palloc(strlen(full) + 1) : NULL;
+	if (full)
+		feed_strip_driver(full, name, strlen(full) + 1, &flags);
+	if (car == NULL)
+		problem = "the vehicle has no \"vehicle_number\"";
+	else if (strlen(car) > 20)
+		problem = "\"vehicle_number\" is longer than 20 bytes";
+	else if (full == NULL)
+		problem = "the vehicle has no driver name";
+	else if (name[0] == '\0')
+		problem = psprintf("driver name \"%.40s\" holds only markers", full);
+	else if (strlen(name) > 200)
+		problem = "the driver name is longer than 200 bytes";
+	if (problem)
 	{
 		LoadRow    *row;
 
 		old = MemoryContextSwitchTo(batch->group_cxt);
 		row = new_json_row(batch, veh, path);
-		load_quarantine_row(batch, row, "parse", car ? "driver" : "vehicle_number",
-							car ? "the vehicle has no driver name" :
-							"the vehicle has no \"vehicle_number\"");
+		load_quarantine_row(batch, row, "parse",
+							(car == NULL || strlen(car) > 20) ? "vehicle_number" : "driver",
+							problem);
 		MemoryContextSwitchTo(old);
 		return;
 	}
-	name = palloc(strlen(full) + 1);
-	feed_strip_driver(full, name, strlen(full) + 1, &flags);
-	if (jdouble(drv, "driver_id", 0) > 0)
+	if (driver_id > 0)
 	{
-		char	   *stored = stored_driver_name((int64) jdouble(drv, "driver_id", 0));
+		char	   *stored = stored_driver_name(driver_id);
 
 		if (stored)
 			name = stored;
@@ -1312,16 +1347,16 @@ live_state_row(LoadBatch *batch, int64 race_id, cJSON *root, cJSON *veh,
 	values[0] = Int64GetDatum(race_id);
 	values[1] = CStringGetTextDatum(car);
 	values[2] = CStringGetTextDatum(name);
-	values[3] = Int32GetDatum((int32) pos);
+	values[3] = Int32GetDatum(pos);
 	nulls[3] = (pos < 0 || pos == 999) ? 'n' : ' ';
-	values[4] = Int32GetDatum((int32) laps);
+	values[4] = Int32GetDatum(laps);
 	nulls[4] = (laps < 0 || laps == 999) ? 'n' : ' ';
 	values[5] = Int32GetDatum(laps_led(veh));
-	values[6] = Int32GetDatum((int32) status);
+	values[6] = Int32GetDatum(status);
 	nulls[6] = status < 0 ? 'n' : ' ';
-	values[7] = Int32GetDatum((int32) lap);
+	values[7] = Int32GetDatum(lap);
 	nulls[7] = (lap < 0 || lap == 999) ? 'n' : ' ';
-	values[8] = Int32GetDatum((int32) flag);
+	values[8] = Int32GetDatum(flag);
 	nulls[8] = flag < 0 ? 'n' : ' ';
 	if (SPI_execute_with_args("INSERT INTO racing.nascar_live_state AS s"
 							  " (race_id, car, driver, running_position, laps_completed,"
@@ -1594,8 +1629,8 @@ schedule_session(LoadBatch *batch, cJSON *item, FeedError *err)
 	fr.series = series_name(jdouble(item, "series_id", -1));
 	if (fr.series == NULL)
 		FEED_FAIL("series_id", "\"series_id\" is not 1 (cup), 2 (xfinity) or 3 (truck)");
-	fr.nascar_race_id = (int64) jdouble(item, "race_id", 0);
-	if (fr.nascar_race_id <= 0 || fr.nascar_race_id > 1e15)
+	fr.nascar_race_id = jidnum(item, "race_id");
+	if (fr.nascar_race_id <= 0)
 		FEED_FAIL("race_id", "the session has no \"race_id\"");
 	fr.track = jstr(item, "track_name");
 	if (fr.track == NULL)
@@ -1715,8 +1750,8 @@ entry_list_race(cJSON *block, const char *code, FeedRace *fr, FeedError *err)
 		FEED_FAIL("series", "series \"%.20s\" is not NCS (cup), NOS (xfinity) or NTS (truck)", code);
 	if (!cJSON_IsObject(block))
 		FEED_FAIL("series", "series \"%s\" is not an object", code);
-	fr->nascar_race_id = (int64) jdouble(block, "race_id", 0);
-	if (fr->nascar_race_id <= 0 || fr->nascar_race_id > 1e15)
+	fr->nascar_race_id = jidnum(block, "race_id");
+	if (fr->nascar_race_id <= 0)
 		FEED_FAIL("race_id", "series \"%s\" has no \"race_id\"", code);
 	fr->track = jstr(block, "track");
 	if (fr->track == NULL)
