@@ -188,7 +188,8 @@ SELECT count(*) AS quarantined,
 FROM racing.quarantine WHERE source = 'entry_list.json';
 SELECT json_path, rule, column_name, message FROM racing.quarantine
 WHERE source = 'entry_list.json' AND json_path = '$.series."NCS".entries[0]';
-SELECT * FROM pg_temp.counts(racing.load_nascar_feed(:'nascar' || 'entry_list_derived_2026-06-27_rmathisiv1.json'));
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
+	pg_read_file(:'nascar' || 'entry_list_derived_2026-06-27_rmathisiv1.json'), 'entry_list.json'));
 
 -- bad JSON: truncated, not JSON, wrong shape, too deep, empty
 SELECT * FROM racing.load_racecards_data(
