@@ -954,13 +954,13 @@ nascar_order_problem(OrderEntry *e, int n)
  * of the file).
  */
 static void
-mark_stored_dead_heats(List *ids, List *values)
+mark_stored_dead_heats(LoadBatch *batch, List *ids, List *values)
 {
 	int			n = list_length(ids);
 	Datum	   *id_d = palloc(sizeof(Datum) * n);
 	Datum	   *val_d = palloc(sizeof(Datum) * n);
-	Datum		args[2];
-	Oid			argtypes[2] = {INT8ARRAYOID, BOOLARRAYOID};
+	Datum		args[3];
+	Oid			argtypes[3] = {INT8ARRAYOID, BOOLARRAYOID, INT8OID};
 	ListCell   *lc1;
 	ListCell   *lc2;
 	int			i = 0;
@@ -975,10 +975,12 @@ mark_stored_dead_heats(List *ids, List *values)
 											  TYPALIGN_DOUBLE));
 	args[1] = PointerGetDatum(construct_array(val_d, n, BOOLOID, 1, true,
 											  TYPALIGN_CHAR));
-	if (SPI_execute_with_args("UPDATE racing.runner r SET dead_heat = v.dh"
+	args[2] = Int64GetDatum(batch->batch_id);
+	if (SPI_execute_with_args("UPDATE racing.runner r SET dead_heat = v.dh,"
+							  " batch_id = $3, updated_at = now()"
 							  " FROM unnest($1, $2) AS v(id, dh)"
 							  " WHERE r.runner_id = v.id",
-							  2, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
+							  3, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "racing: could not mark dead heats on stored runners");
 }
 
@@ -1189,7 +1191,82 @@ check_flush_races(LoadBatch *batch, FlushRow *frows, int nfrows)
 		}
 	}
 	if (fix_ids != NIL)
-		mark_stored_dead_heats(fix_ids, fix_values);
+		mark_stored_dead_heats(batch, fix_ids, fix_values);
+}
+
+/*
+ * A NASCAR race whose key (series, season, race number) is stored for
+ * another race: at another track, or under another NASCAR race id.
+ * nascaR.data numbers a season's points races from 1 and the JSON feeds
+ * number races in the order they are loaded, so the two can disagree;
+ * rather than move a stored race and its entries, the file's rows of
+ * that race are quarantined.  Returns the reason, or NULL.
+ */
+static char *
+nascar_race_clash(LoadRow *r)
+{
+	Oid			types[6] = {TEXTOID, INT4OID, INT4OID, TEXTOID, INT8OID, TEXTOID};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	bool		isnull;
+	char	   *stored_track;
+	char	   *stored_id;
+	char	   *stored_name;
+	bool		same_track;
+	bool		same_id;
+
+	values[0] = r->values[N_SERIES];
+	values[1] = r->values[N_SEASON];
+	values[2] = r->values[N_RACE_NUM];
+	values[3] = r->values[N_TRACK];
+	values[4] = r->values[N_NASCAR_RACE_ID];
+	nulls[4] = r->nulls[N_NASCAR_RACE_ID] ? 'n' : ' ';
+	values[5] = r->values[N_RACE_NAME];
+	nulls[5] = r->nulls[N_RACE_NAME] ? 'n' : ' ';
+	if (r->nulls[N_SERIES] || r->nulls[N_SEASON] || r->nulls[N_RACE_NUM] ||
+		r->nulls[N_TRACK])
+		return NULL;
+	if (SPI_execute_with_args("SELECT t.name, r.nascar_race_id,"
+							  " EXISTS (SELECT 1 FROM racing.track_alias a"
+							  "  WHERE a.alias = $4 AND a.track_id = r.track_id)"
+							  " AND (r.race_name IS NULL OR $6 IS NULL"
+							  "  OR regexp_replace(lower(r.race_name), '[^a-z0-9]', '', 'g') ="
+							  "     regexp_replace(lower($6), '[^a-z0-9]', '', 'g')),"
+							  " CASE WHEN r.nascar_race_id IS NULL OR $5 IS NULL THEN NULL"
+							  "  ELSE r.nascar_race_id = $5 END, r.race_name"
+							  " FROM racing.nascar_race r JOIN racing.track t USING (track_id)"
+							  " WHERE r.series = $1 AND r.season = $2 AND r.race_num = $3",
+							  6, types, values, nulls, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "racing: could not read a stored race");
+	if (SPI_processed == 0)
+		return NULL;
+	stored_track = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	stored_name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
+	stored_id = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	same_track = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+											SPI_tuptable->tupdesc, 3, &isnull));
+	same_id = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 4, &isnull));
+	/* the same NASCAR race id is the same race, however the track is spelt */
+	if (isnull ? same_track : same_id)
+		return NULL;
+	return psprintf("race %d of the %s %d season is stored as %s%s%s at %s%s%s; this file has %s%s%s at %s%s under that number "
+					"(nascaR.data numbers a season's points races from 1, NASCAR feeds in the order loaded: "
+					"load a season's nascaR.data file before its feeds, or name the race and track as stored)",
+					DatumGetInt32(r->values[N_RACE_NUM]),
+					TextDatumGetCString(r->values[N_SERIES]),
+					DatumGetInt32(r->values[N_SEASON]),
+					stored_name ? "\"" : "", stored_name ? stored_name : "a race",
+					stored_name ? "\"" : "",
+					stored_track,
+					stored_id ? " (NASCAR race " : "", stored_id ? psprintf("%s)", stored_id) : "",
+					r->nulls[N_RACE_NAME] ? "" : "\"",
+					r->nulls[N_RACE_NAME] ? "a race" : TextDatumGetCString(r->values[N_RACE_NAME]),
+					r->nulls[N_RACE_NAME] ? "" : "\"",
+					TextDatumGetCString(r->values[N_TRACK]),
+					r->nulls[N_NASCAR_RACE_ID] ? "" :
+					psprintf(" (NASCAR race %lld)",
+							 (long long) DatumGetInt64(r->values[N_NASCAR_RACE_ID])));
 }
 
 /*
@@ -1614,6 +1691,18 @@ load_flush(LoadBatch *batch)
 		PendingRace *pr = lfirst(lc);
 		LoadRow    *first = linitial(pr->rows);
 
+		if (batch->sport == SPORT_NASCAR)
+		{
+			char	   *clash = nascar_race_clash(first);
+
+			if (clash)
+			{
+				foreach(lc2, pr->rows)
+					quarantine_added_row(batch, lfirst(lc2), "race_conflict", "Track", clash);
+				batch->races_consistent--;
+				continue;
+			}
+		}
 		pr->race_id = resolve_race(batch, first);
 		if (batch->sport == SPORT_HORSE)
 			pr->late = DatumGetDateADT(first->values[H_RACE_DATE]) < batch->newest_before;

@@ -221,6 +221,10 @@ validate_nascar_row(LoadRow *row, const char **rule, const char **column,
 		return false;
 
 	j2date(today() + POSTGRES_EPOCH_JDATE, &year, &month, &day);
+	/* a race not yet run (an entry list, a practice) may be next season's */
+	if (!row->nulls[N_RACE_STATUS] &&
+		strcmp(TextDatumGetCString(row->values[N_RACE_STATUS]), "result") != 0)
+		year++;
 	if (int_out_of_range(row, N_SEASON, 1949, year, "Season", column, message, NULL))
 	{
 		if (DatumGetInt32(row->values[N_SEASON]) > year)
