@@ -252,3 +252,66 @@ SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
 SELECT json_path, column_name, message FROM racing.quarantine WHERE source = 'markers.json';
 SELECT car, driver, running_position, laps_completed FROM racing.nascar_live_state
 WHERE car = '98';
+
+-- pre-race sources do not rewrite a race with results: a schedule session
+-- placing race 5617 at Daytona is quarantined, an entry list adds no new
+-- car to it, and a race id stored for the cup is not taken for xfinity
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
+'[{"event_name": "Race", "race_id": 5617, "series_id": 1, "track_name": "Daytona International Speedway",
+   "race_name": "Renamed", "run_type": 3, "start_time": "2026-07-04T12:00:00"},
+  {"event_name": "Practice", "race_id": 5617, "series_id": 2, "track_name": "Sonoma Raceway",
+   "race_name": "Toyota / Save Mart 350", "run_type": 1, "start_time": "2026-06-27T11:00:00"}]', 'moved.json'));
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
+'{"generated": "x", "series": {"NCS": {"race_id": 5617, "track": "Sonoma Raceway", "race_date": "2026-06-28",
+  "entries": [{"driver": "Late Entry", "car": "77"}, {"driver": "Ty Gibbs", "car": "54"}]}}}', 'late.json'));
+SELECT source, json_path, column_name, message FROM racing.quarantine
+WHERE source IN ('moved.json', 'late.json') ORDER BY quarantine_id;
+SELECT race_name, race_date, status, (SELECT name FROM racing.track t WHERE t.track_id = r.track_id) AS track,
+	   (SELECT count(*) FROM racing.nascar_entry e WHERE e.race_id = r.race_id) AS entries
+FROM racing.nascar_race r WHERE nascar_race_id = 5617;
+
+-- a session given twice: the same is a duplicate, other values a
+-- conflict; loading the file again changes nothing
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
+'[{"event_name": "Practice", "race_id": 9200, "series_id": 3, "track_name": "Sonoma Raceway", "run_type": 1, "start_time": "2026-09-01T10:00:00"},
+  {"event_name": "Practice", "race_id": 9200, "series_id": 3, "track_name": "Sonoma Raceway", "run_type": 1, "start_time": "2026-09-01T10:00:00"},
+  {"event_name": "Practice", "race_id": 9200, "series_id": 3, "track_name": "Sonoma Raceway", "run_type": 1, "start_time": "2026-09-01T11:00:00"}]',
+  'twice.json'));
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
+'[{"event_name": "Practice", "race_id": 9200, "series_id": 3, "track_name": "Sonoma Raceway", "run_type": 1, "start_time": "2026-09-01T10:00:00"},
+  {"event_name": "Practice", "race_id": 9200, "series_id": 3, "track_name": "Sonoma Raceway", "run_type": 1, "start_time": "2026-09-01T10:00:00"},
+  {"event_name": "Practice", "race_id": 9200, "series_id": 3, "track_name": "Sonoma Raceway", "run_type": 1, "start_time": "2026-09-01T11:00:00"}]',
+  'twice.json'));
+
+-- two new races of one series in one entry list (the key NTS twice, which
+-- cJSON keeps) get their own numbers, and next season's race is allowed
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
+'{"generated": "x", "series": {
+   "NTS": {"race_id": 9420, "track": "Daytona International Speedway", "race_date": "2027-02-13",
+           "entries": [{"driver": "Truck Driver A", "car": "1"}, {"driver": "Truck Driver B", "car": "2"}]},
+   "NTS": {"race_id": 9421, "track": "Atlanta Motor Speedway", "race_date": "2027-02-20",
+           "entries": [{"driver": "Truck Driver A", "car": "1"}]}}}', 'trucks.json'));
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
+'{"generated": "x", "series": {
+   "NTS": {"race_id": 9422, "track": "Daytona International Speedway", "race_date": "2027-02-13",
+           "entries": [{"driver": "Truck Driver C", "car": "3"}]}}}', 'trucks2.json'));
+SELECT series, season, race_num, nascar_race_id, race_date, status FROM racing.nascar_race
+WHERE nascar_race_id BETWEEN 9420 AND 9422 ORDER BY race_num;
+SELECT json_path, message FROM racing.quarantine WHERE source IN ('trucks.json', 'trucks2.json');
+
+-- the escape \u0000 would cut a name short: the document is refused
+SELECT * FROM racing.load_nascar_feed_data(
+'[{"event_name": "Ra\u0000ce", "race_id": 9300, "series_id": 1, "track_name": "X", "run_type": 3,
+   "start_time": "2026-09-01T10:00:00"}]', 'nul.json');
+
+-- nascaR.data CSV after the feeds of its season: the 2020 race list numbered
+-- the Busch Clash race 1, the CSV's race 1 is the Daytona 500, at the same
+-- track; the CSV rows are quarantined instead of moving the stored race
+SELECT * FROM pg_temp.counts(racing.load_nascar_data(convert_to(
+'Season,Race,Track,Name,Finish,Start,Car,Driver,Laps,Status
+2020,1,Daytona International Speedway,DAYTONA 500,1,21,11,Denny Hamlin,209,running
+2020,1,Daytona International Speedway,DAYTONA 500,2,27,12,Ryan Blaney,209,running
+', 'UTF8'), 'cup2020.csv', 'cup'));
+SELECT line_no, rule, column_name, message FROM racing.quarantine WHERE source = 'cup2020.csv' ORDER BY line_no;
+SELECT race_name, (SELECT count(*) FROM racing.nascar_entry e WHERE e.race_id = r.race_id) AS entries
+FROM racing.nascar_race r WHERE series = 'cup' AND season = 2020 AND race_num = 1;

@@ -110,6 +110,7 @@ parse_document(FeedDoc *doc, const char *what)
 	cJSON_Hooks hooks = {feed_palloc, feed_pfree};
 	int			valid;
 	const char *end = NULL;
+	long		nul;
 
 	if (doc->len == 0)
 		ereport(ERROR,
@@ -136,6 +137,23 @@ parse_document(FeedDoc *doc, const char *what)
 	doc->root = cJSON_ParseWithOpts(doc->text, &end, 1);
 	if (doc->root == NULL)
 		report_syntax_error(doc, what);
+	nul = feed_find_nul_escape(doc->text, doc->len);
+	if (nul >= 0)
+	{
+		long		line,
+					column;
+		int			depth;
+
+		feed_error_position(doc->text, doc->len, (size_t) nul, &line, &column, &depth);
+		cJSON_Delete(doc->root);
+		doc->root = NULL;
+		ereport(ERROR,
+				(errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
+				 errmsg("file \"%s\" holds the escape \\u0000 at line %ld, column %ld",
+						doc->source, line, column),
+				 errdetail("A NUL character cannot be stored in text."),
+				 errhint("Remove the escape from the file, or replace it with a space.")));
+	}
 }
 
 /*
@@ -772,7 +790,7 @@ nascar_shape_error(FeedDoc *doc, const char *path, const char *detail)
 			(errcode(ERRCODE_BAD_COPY_FILE_FORMAT),
 			 errmsg("file \"%s\" is not a NASCAR feed this loader reads", doc->source),
 			 errdetail("At %s: %s.", path, detail),
-			 errhint("Load a weekend-feed.json, a live-feed.json or a race_list_basic.json from cf.nascar.com.")));
+			 errhint("Load a weekend-feed.json, live-feed.json, race_list_basic.json or schedule-feed.json from cf.nascar.com, or a derived entry list.")));
 }
 
 /* series name of a series_id: 1 cup, 2 xfinity, 3 truck */
@@ -1222,7 +1240,11 @@ weekend_load(LoadBatch *batch, FeedDoc *doc)
 	}
 }
 
-/* total laps led from a live feed's laps_led [{start_lap, end_lap}] */
+/*
+ * Total laps led from a live feed's laps_led [{start_lap, end_lap}].  The
+ * leader at the start writes a span from lap 0, which is no lap: laps
+ * are counted from 1, as the weekend feed counts them.
+ */
 static int
 laps_led(cJSON *vehicle)
 {
@@ -1235,7 +1257,9 @@ laps_led(cJSON *vehicle)
 		double		a = jdouble(span, "start_lap", -1);
 		double		b = jdouble(span, "end_lap", -1);
 
-		if (a >= 0 && b >= a && b - a < 10000 && n < 1000000)
+		if (a < 1)
+			a = 1;
+		if (b >= a && b - a < 10000 && n < 1000000)
 			n += (int) (b - a) + 1;
 	}
 	return n;
@@ -1582,21 +1606,84 @@ jtimestamp(cJSON *obj, const char *key, Timestamp *out, bool *isnull,
 }
 
 /*
- * The season and race number of a race already stored under its NASCAR
- * race id, or (for a race not seen before) the season of the given year
- * and the next free race number.  Returns false with err set when the
- * season is full.
+ * The race of a pre-race source (a schedule feed, an entry list): the
+ * race stored under its NASCAR race id, or a new race in the season of
+ * the given year with the next free race number, stored at once as
+ * scheduled.  A stored race is updated only while it is scheduled (a
+ * race under way or with results keeps its track, name and date), and
+ * must be at the same track.  Sets *race_id and *finished (the race has
+ * results); returns false with err set when the source contradicts what
+ * is stored.
  */
 static bool
-season_race_num(FeedRace *fr, int year, FeedError *err)
+prerace_race(LoadBatch *batch, FeedRace *fr, int year, int64 *race_id,
+			 bool *finished, FeedError *err)
 {
+	Oid			types[4] = {TEXTOID, INT8OID, TEXTOID, INT4OID};
+	Datum		values[4];
+	bool		isnull;
+	char	   *other;
+	int			this_year;
+	int			m,
+				d;
+
+	/* NASCAR race ids are unique across the series */
+	values[0] = CStringGetTextDatum(fr->series);
+	values[1] = Int64GetDatum(fr->nascar_race_id);
+	other = spi_text_value("SELECT series FROM racing.nascar_race"
+						   " WHERE series <> $1 AND nascar_race_id = $2 LIMIT 1",
+						   2, types, values);
+	if (other)
+		FEED_FAIL("race_id", "race %lld is stored as a %s race, not %s",
+				  (long long) fr->nascar_race_id, other, fr->series);
+
+	*finished = false;
 	if (stored_race(fr))
+	{
+		char	   *status;
+		char	   *stored_track;
+		bool		same_track;
+
+		values[2] = CStringGetTextDatum(fr->track);
+		values[3] = Int32GetDatum(fr->season);
+		if (SPI_execute_with_args("SELECT r.race_id, r.status, t.name,"
+								  " EXISTS (SELECT 1 FROM racing.track_alias a"
+								  "  WHERE a.alias = $3 AND a.track_id = r.track_id)"
+								  " FROM racing.nascar_race r JOIN racing.track t USING (track_id)"
+								  " WHERE r.series = $1 AND r.nascar_race_id = $2 AND r.season = $4",
+								  4, types, values, NULL, false, 1) != SPI_OK_SELECT ||
+			SPI_processed != 1)
+			elog(ERROR, "racing: could not read a stored race");
+		*race_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											   SPI_tuptable->tupdesc, 1, &isnull));
+		status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		stored_track = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+		same_track = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+												SPI_tuptable->tupdesc, 4, &isnull));
+		if (!same_track)
+			FEED_FAIL("track", "race %lld is stored at %s, not at %.60s",
+					  (long long) fr->nascar_race_id, stored_track, fr->track);
+		if (strcmp(status, "scheduled") != 0)
+		{
+			*finished = strcmp(status, "result") == 0;
+			return true;
+		}
+		*race_id = upsert_race(batch, fr, "scheduled");
 		return true;
+	}
+
+	/* a new race: this season or the next */
+	j2date(GetCurrentTransactionStartTimestamp() / USECS_PER_DAY +
+		   POSTGRES_EPOCH_JDATE, &this_year, &m, &d);
+	if (year < 1949 || year > this_year + 1)
+		FEED_FAIL("race_id", "race %lld would be in season %d, out of range 1949..%d",
+				  (long long) fr->nascar_race_id, year, this_year + 1);
 	fr->season = year;
 	resolve_race_num(fr);
 	if (fr->race_num > 60)
 		FEED_FAIL("race_id", "race %lld would be race number %d of the %s %d season, out of range 1..60",
 				  (long long) fr->nascar_race_id, fr->race_num, fr->series, fr->season);
+	*race_id = upsert_race(batch, fr, "scheduled");
 	return true;
 }
 
@@ -1623,6 +1710,8 @@ schedule_session(LoadBatch *batch, cJSON *item, FeedError *err)
 	struct pg_tm tm;
 	bool		isnull;
 	char	   *outcome;
+	int64		race_id;
+	bool		finished;
 	int			i;
 
 	memset(&fr, 0, sizeof(fr));
@@ -1656,15 +1745,15 @@ schedule_session(LoadBatch *batch, cJSON *item, FeedError *err)
 	if (timestamp2tm(ts[0], NULL, &tm, &fsec, NULL, NULL) != 0)
 		FEED_FAIL("start_time", "\"start_time\" is out of range");
 
-	/* the race: dated by its "Race" session, in the season of its year */
-	if (!season_race_num(&fr, tm.tm_year, err))
-		return false;
+	/* the race: dated by its race session, in the season of its year */
 	if (run_type == 3)
 	{
 		fr.date = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE;
 		fr.has_date = true;
 	}
-	values[0] = Int64GetDatum(upsert_race(batch, &fr, "scheduled"));
+	if (!prerace_race(batch, &fr, tm.tm_year, &race_id, &finished, err))
+		return false;
+	values[0] = Int64GetDatum(race_id);
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[1] = CStringGetTextDatum(event);
@@ -1705,16 +1794,54 @@ schedule_load(LoadBatch *batch, FeedDoc *doc)
 	cJSON	   *item;
 	int			i = 0;
 
+	List	   *keys = NIL;		/* "series|race_id|event" of each session */
+	List	   *texts = NIL;	/* its JSON */
+	List	   *paths = NIL;
+
 	cJSON_ArrayForEach(item, doc->root)
 	{
 		MemoryContext old = MemoryContextSwitchTo(batch->group_cxt);
-		LoadRow    *row = new_json_row(batch, item, psprintf("$[%d]", i++));
+		char	   *path = psprintf("$[%d]", i++);
+		LoadRow    *row = new_json_row(batch, item, path);
 		FeedError	err = {NULL, NULL};
+		char	   *key;
+		ListCell   *lk;
+		ListCell   *lt;
+		ListCell   *lp;
+		bool		seen = false;
 
 		MemoryContextSwitchTo(old);
 		if (!cJSON_IsObject(item))
+		{
 			load_quarantine_row(batch, row, "parse", NULL, "a session must be a JSON object");
-		else if (!schedule_session(batch, item, &err))
+			continue;
+		}
+
+		/* a session given twice: the same is a duplicate, another a conflict */
+		key = psprintf("%s|%s|%s", jstr(item, "series_id"), jstr(item, "race_id"),
+					   jstr(item, "event_name"));
+		forthree(lk, keys, lt, texts, lp, paths)
+		{
+			if (strcmp(lfirst(lk), key) != 0)
+				continue;
+			seen = true;
+			if (strcmp(lfirst(lt), row->raw_values[0] ? row->raw_values[0] : "") == 0)
+			{
+				batch->rows_read++;
+				batch->rows_duplicate++;
+			}
+			else
+				load_quarantine_row(batch, row, "conflicting_duplicate", "event_name",
+									psprintf("the same session occurs earlier in the file, at %s, with other values",
+											 (char *) lfirst(lp)));
+			break;
+		}
+		if (seen)
+			continue;
+		keys = lappend(keys, key);
+		texts = lappend(texts, pstrdup(row->raw_values[0] ? row->raw_values[0] : ""));
+		paths = lappend(paths, pstrdup(path));
+		if (!schedule_session(batch, item, &err))
 			load_quarantine_row(batch, row, "parse", err.column, err.message);
 	}
 }
@@ -1737,8 +1864,10 @@ entry_list_series(const char *code)
  * with err set when the block does not identify a race.
  */
 static bool
-entry_list_race(cJSON *block, const char *code, FeedRace *fr, FeedError *err)
+entry_list_race(LoadBatch *batch, cJSON *block, const char *code, FeedRace *fr,
+				bool *finished, FeedError *err)
 {
+	int64		race_id;
 	char	   *date;
 	int			y,
 				m,
@@ -1761,15 +1890,13 @@ entry_list_race(cJSON *block, const char *code, FeedRace *fr, FeedError *err)
 	date = jstr(block, "race_date");
 	if (date == NULL || !feed_parse_iso_date(date, &y, &m, &d))
 		FEED_FAIL("race_date", "series \"%s\" has no \"race_date\" YYYY-MM-DD; it gives the season", code);
-	if (!season_race_num(fr, y, err))
-		return false;
 	/* a stored race keeps its own date; a new one is dated by the list */
-	if (race_snapshot(fr) == NULL)
+	if (!stored_race(fr))
 	{
 		fr->date = date2j(y, m, d) - POSTGRES_EPOCH_JDATE;
 		fr->has_date = true;
 	}
-	return true;
+	return prerace_race(batch, fr, y, &race_id, finished, err);
 }
 
 /*
@@ -1800,12 +1927,40 @@ stored_car(FeedRace *fr, int64 nascar_driver_id)
  * car) the car of the race's stored entry of that driver.
  */
 static bool
-entry_list_row(FeedRace *fr, cJSON *item, LoadRow *row, FeedError *err)
+entry_list_row(FeedRace *fr, bool finished, cJSON *item, LoadRow *row,
+			   FeedError *err)
 {
+	cJSON	   *car_item = cJSON_GetObjectItemCaseSensitive(item, "car");
+
 	if (!driver_columns(row, jstr(item, "driver"), item, "driver_id", err))
 		return false;
+	if (car_item && !cJSON_IsNull(car_item) &&
+		!cJSON_IsString(car_item) && !cJSON_IsNumber(car_item))
+		FEED_FAIL("car", "\"car\" is neither a string nor a number");
 	if (set_jtext(row, N_CAR, item, "car"))
+	{
+		char	   *car = TextDatumGetCString(row->values[N_CAR]);
+		Oid			types[4] = {TEXTOID, INT4OID, INT4OID, TEXTOID};
+		Datum		values[4];
+
+		if (strlen(car) > 20)
+			FEED_FAIL("car", "\"car\" is longer than 20 bytes");
+		if (!finished)
+			return true;
+		/* a race with results gets no new entries from a list */
+		values[0] = CStringGetTextDatum(fr->series);
+		values[1] = Int32GetDatum(fr->season);
+		values[2] = Int32GetDatum(fr->race_num);
+		values[3] = CStringGetTextDatum(car);
+		if (spi_text_value("SELECT e.car FROM racing.nascar_entry e"
+						   " JOIN racing.nascar_race r USING (race_id)"
+						   " WHERE r.series = $1 AND r.season = $2 AND r.race_num = $3"
+						   " AND e.car = $4",
+						   4, types, values) == NULL)
+			FEED_FAIL("car", "race %lld has results and no car %s; an entry list adds no entries to it",
+					  (long long) fr->nascar_race_id, car);
 		return true;
+	}
 	if (!row->nulls[N_NASCAR_DRIVER_ID])
 	{
 		char	   *car = stored_car(fr, DatumGetInt64(row->values[N_NASCAR_DRIVER_ID]));
@@ -1850,12 +2005,13 @@ entry_list_load(LoadBatch *batch, FeedDoc *doc)
 		FeedRace	fr;
 		FeedError	rerr = {NULL, NULL};
 		bool		race_ok;
+		bool		finished = false;
 		int			i = 0;
 
 		if (!cJSON_IsArray(entries))
 			nascar_shape_error(doc, psprintf("$.series.\"%s\".entries", block->string),
 							   "\"entries\" is not an array");
-		race_ok = entry_list_race(block, block->string, &fr, &rerr);
+		race_ok = entry_list_race(batch, block, block->string, &fr, &finished, &rerr);
 		cJSON_ArrayForEach(item, entries)
 		{
 			MemoryContext old = MemoryContextSwitchTo(batch->group_cxt);
@@ -1871,7 +2027,7 @@ entry_list_load(LoadBatch *batch, FeedDoc *doc)
 			else
 			{
 				race_columns(row, &fr, "scheduled");
-				if (!entry_list_row(&fr, item, row, &err))
+				if (!entry_list_row(&fr, finished, item, row, &err))
 					load_quarantine_row(batch, row, "parse", err.column, err.message);
 				else
 				{

@@ -228,6 +228,31 @@ feed_parse_iso_timestamp(const char *s, int *year, int *month, int *day,
 }
 
 /*
+ * Offset of the first \u0000 escape in a JSON text, or -1.  cJSON turns
+ * it into a NUL that would end the C string it belongs to, and a text
+ * column cannot hold it.
+ */
+long
+feed_find_nul_escape(const char *buf, size_t len)
+{
+	size_t		i = 0;
+
+	while (i < len)
+	{
+		if (buf[i] != '\\')
+		{
+			i++;
+			continue;
+		}
+		if (i + 5 < len && buf[i + 1] == 'u' && buf[i + 2] == '0' &&
+			buf[i + 3] == '0' && buf[i + 4] == '0' && buf[i + 5] == '0')
+			return (long) i;
+		i += 2;					/* the escaped character */
+	}
+	return -1;
+}
+
+/*
  * Line and column (both 1-based) of byte offset in buf, and the nesting
  * depth of arrays and objects open there (outside strings).
  */

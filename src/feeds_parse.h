@@ -29,6 +29,7 @@ extern bool feed_parse_iso_date(const char *s, int *year, int *month,
 extern bool feed_parse_iso_timestamp(const char *s, int *year, int *month,
 									 int *day, int *hour, int *minute,
 									 int *second);
+extern long feed_find_nul_escape(const char *buf, size_t len);
 extern void feed_error_position(const char *buf, size_t len, size_t offset,
 								long *line, long *column, int *depth);
 

@@ -81,14 +81,14 @@ CREATE FUNCTION racing.load_nascar_feed(path text)
 RETURNS racing.load_report
 AS 'MODULE_PATHNAME', 'load_nascar_feed_file' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION racing.load_nascar_feed(text) IS
-'Load a NASCAR weekend feed, live feed or race list (JSON) from the server''s file system; needs the privileges of pg_read_server_files.';
+'Load a NASCAR weekend feed, live feed, race list, schedule feed or derived entry list (JSON) from the server''s file system; needs the privileges of pg_read_server_files.';
 
 CREATE FUNCTION racing.load_nascar_feed_data(data text, source text DEFAULT 'client')
 RETURNS racing.load_report
 AS 'MODULE_PATHNAME', 'load_nascar_feed_data' LANGUAGE C VOLATILE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION racing.load_nascar_feed_data(text, text) IS
-'Load a NASCAR weekend feed, live feed or race list (JSON) sent by the client.';
+'Load a NASCAR weekend feed, live feed, race list, schedule feed or derived entry list (JSON) sent by the client.';
 
 REVOKE EXECUTE ON FUNCTION racing.load_racecards_data(text, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION racing.load_nascar_feed_data(text, text) FROM PUBLIC;
