@@ -315,3 +315,19 @@ SELECT * FROM pg_temp.counts(racing.load_nascar_data(convert_to(
 SELECT line_no, rule, column_name, message FROM racing.quarantine WHERE source = 'cup2020.csv' ORDER BY line_no;
 SELECT race_name, (SELECT count(*) FROM racing.nascar_entry e WHERE e.race_id = r.race_id) AS entries
 FROM racing.nascar_race r WHERE series = 'cup' AND season = 2020 AND race_num = 1;
+
+-- a claim in the jockey name and another in "claim" contradict each
+-- other; a session that ends before it starts; a NULL document
+SELECT * FROM pg_temp.counts(racing.load_racecards_data(
+'{"GB": {"Newbury": {"15:05": {"date": "2026-06-12", "off_time": "15:05", "race_type": "Flat",
+  "region": "GB", "distance": "1m", "race_id": 999002, "runners": [
+    {"name": "Two Claims", "region": "GB", "number": 1, "age": 4, "lbs": 126,
+     "jockey": "Ben Jones(3)", "claim": 5, "non_runner": false},
+    {"name": "One Claim", "region": "GB", "number": 2, "age": 4, "lbs": 126,
+     "jockey": "Sam Smith(3)", "claim": 3, "non_runner": false}]}}}}', 'claims.json'));
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
+'[{"event_name": "Practice", "race_id": 9201, "series_id": 3, "track_name": "Sonoma Raceway", "run_type": 1,
+   "start_time": "2026-09-01T10:00:00", "end_time": "2026-09-01T09:00:00"}]', 'backwards.json'));
+SELECT source, json_path, column_name, message FROM racing.quarantine
+WHERE source IN ('claims.json', 'backwards.json') ORDER BY quarantine_id;
+SELECT * FROM racing.load_nascar_feed_data(NULL, 'null.json');

@@ -580,13 +580,26 @@ racecard_row(CardRace *cr, cJSON *runner, LoadRow *row, FeedError *err)
 		}
 	}
 	/* v2 has it apart, as "claim" (and the same in "jockey_allowance") */
-	if (row->nulls[H_CLAIM])
 	{
+		bool		from_name = !row->nulls[H_CLAIM];
+		Datum		name_claim = row->values[H_CLAIM];
+
+		row->nulls[H_CLAIM] = true;
 		if (!set_jint(row, H_CLAIM, runner, "claim", false, err))
 			return false;
 		if (row->nulls[H_CLAIM] &&
 			!set_jint(row, H_CLAIM, runner, "jockey_allowance", false, err))
 			return false;
+		if (from_name && !row->nulls[H_CLAIM] &&
+			DatumGetInt32(row->values[H_CLAIM]) != 0 &&
+			DatumGetInt32(row->values[H_CLAIM]) != DatumGetInt32(name_claim))
+			FEED_FAIL("claim", "the jockey name claims %d lbs but \"claim\" says %d",
+					  DatumGetInt32(name_claim), DatumGetInt32(row->values[H_CLAIM]));
+		if (from_name && (row->nulls[H_CLAIM] || DatumGetInt32(row->values[H_CLAIM]) == 0))
+		{
+			row->values[H_CLAIM] = name_claim;
+			row->nulls[H_CLAIM] = false;
+		}
 	}
 	if (!row->nulls[H_CLAIM])
 	{
@@ -1720,7 +1733,7 @@ schedule_session(LoadBatch *batch, cJSON *item, FeedError *err)
 		FEED_FAIL("series_id", "\"series_id\" is not 1 (cup), 2 (xfinity) or 3 (truck)");
 	fr.nascar_race_id = jidnum(item, "race_id");
 	if (fr.nascar_race_id <= 0)
-		FEED_FAIL("race_id", "the session has no \"race_id\"");
+		FEED_FAIL("race_id", "\"race_id\" is missing or not a whole number from 1 to 9e15");
 	fr.track = jstr(item, "track_name");
 	if (fr.track == NULL)
 		FEED_FAIL("track_name", "the session has no \"track_name\"");
@@ -1742,6 +1755,8 @@ schedule_session(LoadBatch *batch, cJSON *item, FeedError *err)
 			return false;
 	if (tsnull[0])
 		FEED_FAIL("start_time", "the session has no \"start_time\"; it dates the race");
+	if (!tsnull[1] && ts[1] < ts[0])
+		FEED_FAIL("end_time", "\"end_time\" is before \"start_time\"");
 	if (timestamp2tm(ts[0], NULL, &tm, &fsec, NULL, NULL) != 0)
 		FEED_FAIL("start_time", "\"start_time\" is out of range");
 
@@ -1771,8 +1786,9 @@ schedule_session(LoadBatch *batch, cJSON *item, FeedError *err)
 	outcome = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
 												SPI_tuptable->tupdesc, 1, &isnull));
 	batch->rows_read++;
-	batch->fields_expected += 4;
-	batch->fields_filled += 2 + (fr.race_name != NULL) + !tsnull[1];
+	/* an end time is often not known before the session: not counted */
+	batch->fields_expected += 3;
+	batch->fields_filled += 2 + (fr.race_name != NULL);
 	if (strcmp(outcome, "stored") == 0)
 		batch->rows_stored++;
 	else if (strcmp(outcome, "updated") == 0)
@@ -1881,7 +1897,7 @@ entry_list_race(LoadBatch *batch, cJSON *block, const char *code, FeedRace *fr,
 		FEED_FAIL("series", "series \"%s\" is not an object", code);
 	fr->nascar_race_id = jidnum(block, "race_id");
 	if (fr->nascar_race_id <= 0)
-		FEED_FAIL("race_id", "series \"%s\" has no \"race_id\"", code);
+		FEED_FAIL("race_id", "series \"%s\": \"race_id\" is missing or not a whole number from 1 to 9e15", code);
 	fr->track = jstr(block, "track");
 	if (fr->track == NULL)
 		FEED_FAIL("track", "series \"%s\" has no \"track\"", code);
@@ -2140,7 +2156,8 @@ feed_text_arg(FunctionCallInfo fcinfo, int n, const char *name)
 	if (PG_ARGISNULL(n))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", name)));
+				 errmsg("%s must not be null", name),
+				 errhint("Pass the JSON text, or a file path, and a source name.")));
 	return text_to_cstring(PG_GETARG_TEXT_PP(n));
 }
 

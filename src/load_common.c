@@ -1753,6 +1753,9 @@ load_flush(LoadBatch *batch)
 					batch->rows_duplicate++;
 				else
 					quarantine_added_row(batch, r, "conflicting_duplicate", NULL,
+										 prev->json_path ?
+										 psprintf("the same entry occurs earlier in the file (%s) with other values",
+												  prev->json_path) :
 										 psprintf("the same entry occurs earlier in the file (line %lld) with other values",
 												  (long long) prev->line_no));
 				continue;
