@@ -331,3 +331,21 @@ SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
 SELECT source, json_path, column_name, message FROM racing.quarantine
 WHERE source IN ('claims.json', 'backwards.json') ORDER BY quarantine_id;
 SELECT * FROM racing.load_nascar_feed_data(NULL, 'null.json');
+
+-- nascaR.data first, then a feed of the same season: the feed's race at
+-- the same track under the same name is that race (it gets the NASCAR race
+-- id), and another race gets the next number
+SELECT * FROM pg_temp.counts(racing.load_nascar_data(convert_to(
+'Season,Race,Track,Name,Finish,Start,Car,Driver,Laps,Status
+2021,4,Phoenix Raceway,Instacart 500,1,3,5,Kyle Larson,312,running
+2021,4,Phoenix Raceway,Instacart 500,2,1,11,Denny Hamlin,312,running
+', 'UTF8'), 'cup2021.csv', 'cup'));
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
+'[{"race_id": 5039, "series_id": 1, "race_season": 2021, "race_name": "INSTACART 500",
+   "track_name": "Phoenix Raceway", "race_date": "2021-03-14T15:30:00", "winner_driver_id": 3859},
+  {"race_id": 5040, "series_id": 1, "race_season": 2021, "race_name": "Folds of Honor QuikTrip 500",
+   "track_name": "Atlanta Motor Speedway", "race_date": "2021-03-21T15:00:00", "winner_driver_id": ""}]',
+  'race_list_2021.json'));
+SELECT race_num, race_name, nascar_race_id, race_date, status,
+	   (SELECT count(*) FROM racing.nascar_entry e WHERE e.race_id = r.race_id) AS entries
+FROM racing.nascar_race r WHERE series = 'cup' AND season = 2021 ORDER BY race_num;

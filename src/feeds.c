@@ -852,7 +852,8 @@ jidnum(cJSON *obj, const char *key)
 
 /*
  * The race number of a race: the stored race with this NASCAR race id,
- * else the next free number of the series and season.
+ * else the one race stored from nascaR.data at the same track under the
+ * same name, else the next free number of the series and season.
  */
 static void
 resolve_race_num(FeedRace *fr)
@@ -874,6 +875,37 @@ resolve_race_num(FeedRace *fr)
 		fr->race_num = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
 												   SPI_tuptable->tupdesc, 1, &isnull));
 		return;
+	}
+
+	/*
+	 * A race stored from nascaR.data (no NASCAR race id) at the same track
+	 * under the same name, when there is exactly one: the feed's race is
+	 * that race.
+	 */
+	if (fr->race_name && fr->track)
+	{
+		Oid			mtypes[4] = {TEXTOID, INT4OID, TEXTOID, TEXTOID};
+		Datum		mvalues[4];
+
+		mvalues[0] = values[0];
+		mvalues[1] = values[1];
+		mvalues[2] = CStringGetTextDatum(fr->track);
+		mvalues[3] = CStringGetTextDatum(fr->race_name);
+		ret = SPI_execute_with_args("SELECT r.race_num FROM racing.nascar_race r"
+									" WHERE r.series = $1 AND r.season = $2"
+									" AND r.nascar_race_id IS NULL"
+									" AND EXISTS (SELECT 1 FROM racing.track_alias a"
+									"  WHERE a.alias = $3 AND a.track_id = r.track_id)"
+									" AND regexp_replace(lower(r.race_name), '[^a-z0-9]', '', 'g') ="
+									"  regexp_replace(lower($4), '[^a-z0-9]', '', 'g')"
+									" LIMIT 2",
+									4, mtypes, mvalues, NULL, false, 2);
+		if (ret == SPI_OK_SELECT && SPI_processed == 1)
+		{
+			fr->race_num = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+													   SPI_tuptable->tupdesc, 1, &isnull));
+			return;
+		}
 	}
 	ret = SPI_execute_with_args("SELECT coalesce(max(race_num), 0) + 1 FROM racing.nascar_race"
 								" WHERE series = $1 AND season = $2",
