@@ -254,13 +254,18 @@ SELECT car, driver, running_position, laps_completed FROM racing.nascar_live_sta
 WHERE car = '98';
 
 -- pre-race sources do not rewrite a race with results: a schedule session
--- placing race 5617 at Daytona is quarantined, an entry list adds no new
--- car to it, and a race id stored for the cup is not taken for xfinity
+-- placing race 5617 at Daytona is quarantined (the track spelt in other
+-- case is the same track: that session is a duplicate), an entry list adds
+-- no new car to it, and a race id stored for the cup is not taken for xfinity
 SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
 '[{"event_name": "Race", "race_id": 5617, "series_id": 1, "track_name": "Daytona International Speedway",
    "race_name": "Renamed", "run_type": 3, "start_time": "2026-07-04T12:00:00"},
   {"event_name": "Practice", "race_id": 5617, "series_id": 2, "track_name": "Sonoma Raceway",
-   "race_name": "Toyota / Save Mart 350", "run_type": 1, "start_time": "2026-06-27T11:00:00"}]', 'moved.json'));
+   "race_name": "Toyota / Save Mart 350", "run_type": 1, "start_time": "2026-06-27T11:00:00"},
+  {"event_name": "Qualifying (Impound)", "race_id": 5617, "series_id": 1, "track_name": "SONOMA raceway",
+   "race_name": "Toyota / Save Mart 350", "run_type": 2, "start_time": "2026-06-27T12:10:00",
+   "end_time": "2026-06-27T13:00:00", "start_time_utc": "2026-06-27T19:10:00",
+   "end_time_utc": "2026-06-27T20:00:00"}]', 'moved.json'));
 SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
 '{"generated": "x", "series": {"NCS": {"race_id": 5617, "track": "Sonoma Raceway", "race_date": "2026-06-28",
   "entries": [{"driver": "Late Entry", "car": "77"}, {"driver": "Ty Gibbs", "car": "54"}]}}}', 'late.json'));

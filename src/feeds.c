@@ -895,7 +895,8 @@ resolve_race_num(FeedRace *fr)
 									" WHERE r.series = $1 AND r.season = $2"
 									" AND r.nascar_race_id IS NULL"
 									" AND EXISTS (SELECT 1 FROM racing.track_alias a"
-									"  WHERE a.alias = $3 AND a.track_id = r.track_id)"
+									"  WHERE a.track_id = r.track_id AND regexp_replace(lower(a.alias), '[^a-z0-9]', '', 'g') ="
+									"   regexp_replace(lower($3), '[^a-z0-9]', '', 'g'))"
 									" AND regexp_replace(lower(r.race_name), '[^a-z0-9]', '', 'g') ="
 									"  regexp_replace(lower($4), '[^a-z0-9]', '', 'g')"
 									" LIMIT 2",
@@ -1693,7 +1694,8 @@ prerace_race(LoadBatch *batch, FeedRace *fr, int year, int64 *race_id,
 		values[3] = Int32GetDatum(fr->season);
 		if (SPI_execute_with_args("SELECT r.race_id, r.status, t.name,"
 								  " EXISTS (SELECT 1 FROM racing.track_alias a"
-								  "  WHERE a.alias = $3 AND a.track_id = r.track_id)"
+								  "  WHERE a.track_id = r.track_id AND regexp_replace(lower(a.alias), '[^a-z0-9]', '', 'g') ="
+								  "   regexp_replace(lower($3), '[^a-z0-9]', '', 'g'))"
 								  " FROM racing.nascar_race r JOIN racing.track t USING (track_id)"
 								  " WHERE r.series = $1 AND r.nascar_race_id = $2 AND r.season = $4",
 								  4, types, values, NULL, false, 1) != SPI_OK_SELECT ||

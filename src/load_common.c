@@ -1228,7 +1228,8 @@ nascar_race_clash(LoadRow *r)
 		return NULL;
 	if (SPI_execute_with_args("SELECT t.name, r.nascar_race_id,"
 							  " EXISTS (SELECT 1 FROM racing.track_alias a"
-							  "  WHERE a.alias = $4 AND a.track_id = r.track_id)"
+							  "  WHERE a.track_id = r.track_id AND regexp_replace(lower(a.alias), '[^a-z0-9]', '', 'g') ="
+							  "   regexp_replace(lower($4), '[^a-z0-9]', '', 'g'))"
 							  " AND (r.race_name IS NULL OR $6 IS NULL"
 							  "  OR regexp_replace(lower(r.race_name), '[^a-z0-9]', '', 'g') ="
 							  "     regexp_replace(lower($6), '[^a-z0-9]', '', 'g')),"
