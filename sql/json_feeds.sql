@@ -354,3 +354,48 @@ SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
 SELECT race_num, race_name, nascar_race_id, race_date, status,
 	   (SELECT count(*) FROM racing.nascar_entry e WHERE e.race_id = r.race_id) AS entries
 FROM racing.nascar_race r WHERE series = 'cup' AND season = 2021 ORDER BY race_num;
+
+-- review cases: one CSV that moves its own race 1 to another track (the
+-- second race 1 is quarantined); a corrected race name in a reload of the
+-- same source is an update; a track spelt in other case is the same track
+SELECT * FROM pg_temp.counts(racing.load_nascar_data(convert_to(
+'Season,Race,Track,Name,Finish,Car,Driver,Laps
+2024,1,Daytona International Speedway,DAYTONA 500,1,5,Driver P,200
+2024,1,Daytona International Speedway,DAYTONA 500,2,6,Driver Q,200
+2024,2,Atlanta Motor Speedway,Ambetter 400,1,5,Driver P,260
+2024,1,Talladega Superspeedway,Other 500,3,7,Driver R,200
+', 'UTF8'), 'moving.csv', 'cup'));
+SELECT line_no, rule FROM racing.quarantine WHERE source = 'moving.csv';
+SELECT * FROM pg_temp.counts(racing.load_nascar_data(convert_to(
+'Season,Race,Track,Name,Finish,Car,Driver,Laps
+2024,2,ATLANTA motor speedway,Ambetter Health 400,1,5,Driver P,260
+', 'UTF8'), 'renamed.csv', 'cup'));
+SELECT r.race_num, r.race_name, t.name AS track FROM racing.nascar_race r
+JOIN racing.track t USING (track_id) WHERE series = 'cup' AND season = 2024 ORDER BY race_num;
+
+-- an entry list gives race 5617 (with results) a new driver in a stored
+-- car, and a race under way (5272) a new car: both quarantined
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
+'{"generated": "x", "series": {
+   "NCS": {"race_id": 5617, "track": "Sonoma Raceway", "race_date": "2026-06-28",
+           "entries": [{"driver": "Brand New Driver", "car": "54"}]},
+   "NCS": {"race_id": 5272, "track": "Atlanta Motor Speedway", "race_date": "2023-03-19",
+           "entries": [{"driver": "Late Arrival", "car": "77"}]}}}', 'started.json'));
+SELECT json_path, message FROM racing.quarantine WHERE source = 'started.json' ORDER BY quarantine_id;
+
+-- a schedule session for a nascaR.data race with results (taken by track
+-- and name) does not rename or re-date it
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
+'[{"event_name": "Race", "race_id": 5039, "series_id": 1, "track_name": "Phoenix Raceway",
+   "race_name": "INSTACART 500!!", "run_type": 3, "start_time": "2021-03-21T15:30:00"}]', 'adopted.json'));
+SELECT race_num, race_name, race_date, status FROM racing.nascar_race
+WHERE series = 'cup' AND season = 2021 AND race_num = 4;
+
+-- a laps_led span without a start lap counts nothing
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
+'{"series_id": 1, "race_id": 5272, "track_name": "Atlanta Motor Speedway", "run_type": 3,
+  "flag_state": 1, "laps_to_go": 20, "lap_number": 240,
+  "vehicles": [{"vehicle_number": "97", "driver": {"full_name": "Span Test", "driver_id": 0},
+                "laps_led": [{"start_lap": null, "end_lap": 90}, {"start_lap": 0, "end_lap": 2}]}]}',
+  'spans.json'));
+SELECT car, laps_led FROM racing.nascar_live_state WHERE car = '97';

@@ -1037,6 +1037,8 @@ feed_race_from(cJSON *race, const char *series_default, FeedRace *fr,
 	if (fr->series == NULL)
 		FEED_FAIL("series_id", "\"series_id\" is not 1 (cup), 2 (xfinity) or 3 (truck)");
 	fr->season = jcount(race, "race_season");
+	if (fr->season > 0 && (fr->season < 1949 || fr->season > 2200))
+		FEED_FAIL("race_season", "\"race_season\" %d is out of range 1949..2200", fr->season);
 	if (fr->season <= 0)
 		FEED_FAIL("race_season", "the race has no \"race_season\"; it is part of the race key");
 	fr->nascar_race_id = jidnum(race, "race_id");
@@ -1050,6 +1052,8 @@ feed_race_from(cJSON *race, const char *series_default, FeedRace *fr,
 	dist = jdouble(race, "scheduled_distance", 0);
 	if (laps > 0 && dist > 0)
 		fr->length = rint(dist / laps * 1000.0) / 1000.0;
+	if (!(fr->length > 0 && fr->length < 10))
+		fr->length = 0;			/* no track is that long: unknown */
 	s = jstr(race, "race_date");
 	if (s == NULL)
 		s = jstr(race, "date_scheduled");
@@ -1303,6 +1307,8 @@ laps_led(cJSON *vehicle)
 		double		a = jdouble(span, "start_lap", -1);
 		double		b = jdouble(span, "end_lap", -1);
 
+		if (a < 0)
+			continue;			/* no start lap */
 		if (a < 1)
 			a = 1;
 		if (b >= a && b - a < 10000 && n < 1000000)
@@ -1335,6 +1341,8 @@ live_race(FeedDoc *doc, FeedRace *fr)
 		nascar_shape_error(doc, "$.track_name", "the feed has no \"track_name\"");
 	fr->race_name = jstr(doc->root, "run_name");
 	fr->length = jdouble(doc->root, "track_length", 0);
+	if (!(fr->length > 0 && fr->length < 10))
+		fr->length = 0;
 	tod = jstr(doc->root, "time_of_day_os");
 	if (tod && feed_parse_iso_date(tod, &y, &m, &d))
 	{
@@ -1657,15 +1665,16 @@ jtimestamp(cJSON *obj, const char *key, Timestamp *out, bool *isnull,
  * the given year with the next free race number, stored at once as
  * scheduled.  A stored race is updated only while it is scheduled (a
  * race under way or with results keeps its track, name and date), and
- * must be at the same track.  Sets *race_id and *finished (the race has
- * results); returns false with err set when the source contradicts what
- * is stored.
+ * must be at the same track.  Sets *race_id and *finished (the race is
+ * under way or has results); returns false with err set when the source
+ * contradicts what is stored.
  */
 static bool
 prerace_race(LoadBatch *batch, FeedRace *fr, int year, int64 *race_id,
 			 bool *finished, FeedError *err)
 {
-	Oid			types[4] = {TEXTOID, INT8OID, TEXTOID, INT4OID};
+	Oid			types[2] = {TEXTOID, INT8OID};
+	Oid			stypes[4] = {TEXTOID, INT4OID, TEXTOID, INT4OID};
 	Datum		values[4];
 	bool		isnull;
 	char	   *other;
@@ -1684,23 +1693,42 @@ prerace_race(LoadBatch *batch, FeedRace *fr, int year, int64 *race_id,
 				  (long long) fr->nascar_race_id, other, fr->series);
 
 	*finished = false;
-	if (stored_race(fr))
+	if (!stored_race(fr))
+	{
+		/* a new race: this season or the next */
+		j2date(GetCurrentTransactionStartTimestamp() / USECS_PER_DAY +
+			   POSTGRES_EPOCH_JDATE, &this_year, &m, &d);
+		if (year < 1949 || year > this_year + 1)
+			FEED_FAIL("race_id", "race %lld would be in season %d, out of range 1949..%d",
+					  (long long) fr->nascar_race_id, year, this_year + 1);
+		fr->season = year;
+		resolve_race_num(fr);
+		if (fr->race_num > 60)
+			FEED_FAIL("race_id", "race %lld would be race number %d of the %s %d season, out of range 1..60",
+					  (long long) fr->nascar_race_id, fr->race_num, fr->series, fr->season);
+	}
+
+	/*
+	 * The race stored under that number (found by its race id, or a
+	 * nascaR.data race taken by track and name), if any.
+	 */
+	values[1] = Int32GetDatum(fr->season);
+	values[2] = CStringGetTextDatum(fr->track);
+	values[3] = Int32GetDatum(fr->race_num);
+	if (SPI_execute_with_args("SELECT r.race_id, r.status, t.name,"
+							  " EXISTS (SELECT 1 FROM racing.track_alias a"
+							  "  WHERE a.track_id = r.track_id AND regexp_replace(lower(a.alias), '[^a-z0-9]', '', 'g') ="
+							  "   regexp_replace(lower($3), '[^a-z0-9]', '', 'g'))"
+							  " FROM racing.nascar_race r JOIN racing.track t USING (track_id)"
+							  " WHERE r.series = $1 AND r.season = $2 AND r.race_num = $4",
+							  4, stypes, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "racing: could not read a stored race");
+	if (SPI_processed == 1)
 	{
 		char	   *status;
 		char	   *stored_track;
 		bool		same_track;
 
-		values[2] = CStringGetTextDatum(fr->track);
-		values[3] = Int32GetDatum(fr->season);
-		if (SPI_execute_with_args("SELECT r.race_id, r.status, t.name,"
-								  " EXISTS (SELECT 1 FROM racing.track_alias a"
-								  "  WHERE a.track_id = r.track_id AND regexp_replace(lower(a.alias), '[^a-z0-9]', '', 'g') ="
-								  "   regexp_replace(lower($3), '[^a-z0-9]', '', 'g'))"
-								  " FROM racing.nascar_race r JOIN racing.track t USING (track_id)"
-								  " WHERE r.series = $1 AND r.nascar_race_id = $2 AND r.season = $4",
-								  4, types, values, NULL, false, 1) != SPI_OK_SELECT ||
-			SPI_processed != 1)
-			elog(ERROR, "racing: could not read a stored race");
 		*race_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 											   SPI_tuptable->tupdesc, 1, &isnull));
 		status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
@@ -1710,26 +1738,13 @@ prerace_race(LoadBatch *batch, FeedRace *fr, int year, int64 *race_id,
 		if (!same_track)
 			FEED_FAIL("track", "race %lld is stored at %s, not at %.60s",
 					  (long long) fr->nascar_race_id, stored_track, fr->track);
+		/* a race under way or with results is left as it is */
 		if (strcmp(status, "scheduled") != 0)
 		{
-			*finished = strcmp(status, "result") == 0;
+			*finished = true;
 			return true;
 		}
-		*race_id = upsert_race(batch, fr, "scheduled");
-		return true;
 	}
-
-	/* a new race: this season or the next */
-	j2date(GetCurrentTransactionStartTimestamp() / USECS_PER_DAY +
-		   POSTGRES_EPOCH_JDATE, &this_year, &m, &d);
-	if (year < 1949 || year > this_year + 1)
-		FEED_FAIL("race_id", "race %lld would be in season %d, out of range 1949..%d",
-				  (long long) fr->nascar_race_id, year, this_year + 1);
-	fr->season = year;
-	resolve_race_num(fr);
-	if (fr->race_num > 60)
-		FEED_FAIL("race_id", "race %lld would be race number %d of the %s %d season, out of range 1..60",
-				  (long long) fr->nascar_race_id, fr->race_num, fr->series, fr->season);
 	*race_id = upsert_race(batch, fr, "scheduled");
 	return true;
 }
@@ -1888,11 +1903,14 @@ schedule_load(LoadBatch *batch, FeedDoc *doc)
 		}
 		if (seen)
 			continue;
+		if (!schedule_session(batch, item, &err))
+		{
+			load_quarantine_row(batch, row, "parse", err.column, err.message);
+			continue;
+		}
 		keys = lappend(keys, key);
 		texts = lappend(texts, pstrdup(row->raw_values[0] ? row->raw_values[0] : ""));
 		paths = lappend(paths, pstrdup(path));
-		if (!schedule_session(batch, item, &err))
-			load_quarantine_row(batch, row, "parse", err.column, err.message);
 	}
 }
 
@@ -1990,25 +2008,30 @@ entry_list_row(FeedRace *fr, bool finished, cJSON *item, LoadRow *row,
 	if (set_jtext(row, N_CAR, item, "car"))
 	{
 		char	   *car = TextDatumGetCString(row->values[N_CAR]);
-		Oid			types[4] = {TEXTOID, INT4OID, INT4OID, TEXTOID};
-		Datum		values[4];
+		Oid			types[6] = {TEXTOID, INT4OID, INT4OID, TEXTOID, TEXTOID, INT8OID};
+		Datum		values[6];
 
 		if (strlen(car) > 20)
 			FEED_FAIL("car", "\"car\" is longer than 20 bytes");
 		if (!finished)
 			return true;
-		/* a race with results gets no new entries from a list */
+		/* a race under way or with results gets no new entries */
 		values[0] = CStringGetTextDatum(fr->series);
 		values[1] = Int32GetDatum(fr->season);
 		values[2] = Int32GetDatum(fr->race_num);
 		values[3] = CStringGetTextDatum(car);
+		values[4] = row->values[N_DRIVER];
+		values[5] = row->nulls[N_NASCAR_DRIVER_ID] ? Int64GetDatum(0) :
+			row->values[N_NASCAR_DRIVER_ID];
 		if (spi_text_value("SELECT e.car FROM racing.nascar_entry e"
 						   " JOIN racing.nascar_race r USING (race_id)"
+						   " JOIN racing.driver d ON d.driver_id = e.driver_id"
 						   " WHERE r.series = $1 AND r.season = $2 AND r.race_num = $3"
-						   " AND e.car = $4",
-						   4, types, values) == NULL)
-			FEED_FAIL("car", "race %lld has results and no car %s; an entry list adds no entries to it",
-					  (long long) fr->nascar_race_id, car);
+						   " AND e.car = $4 AND (d.name = $5 OR d.nascar_driver_id = $6)",
+						   6, types, values) == NULL)
+			FEED_FAIL("car", "race %lld has started and has no entry of %s in car %s; an entry list adds no entries to it",
+					  (long long) fr->nascar_race_id,
+					  TextDatumGetCString(row->values[N_DRIVER]), car);
 		return true;
 	}
 	if (!row->nulls[N_NASCAR_DRIVER_ID])

@@ -1202,6 +1202,9 @@ check_flush_races(LoadBatch *batch, FlushRow *frows, int nfrows)
  * rather than move a stored race and its entries, the file's rows of
  * that race are quarantined.  Returns the reason, or NULL.
  */
+static char *clash_message(LoadRow *r, const char *stored_track,
+						   const char *stored_name, const char *stored_id);
+
 static char *
 nascar_race_clash(LoadRow *r)
 {
@@ -1213,6 +1216,7 @@ nascar_race_clash(LoadRow *r)
 	char	   *stored_id;
 	char	   *stored_name;
 	bool		same_track;
+	bool		same_name;
 	bool		same_id;
 
 	values[0] = r->values[N_SERIES];
@@ -1229,15 +1233,15 @@ nascar_race_clash(LoadRow *r)
 	if (SPI_execute_with_args("SELECT t.name, r.nascar_race_id,"
 							  " EXISTS (SELECT 1 FROM racing.track_alias a"
 							  "  WHERE a.track_id = r.track_id AND regexp_replace(lower(a.alias), '[^a-z0-9]', '', 'g') ="
-							  "   regexp_replace(lower($4), '[^a-z0-9]', '', 'g'))"
-							  " AND (r.race_name IS NULL OR $6 IS NULL"
-							  "  OR regexp_replace(lower(r.race_name), '[^a-z0-9]', '', 'g') ="
-							  "     regexp_replace(lower($6), '[^a-z0-9]', '', 'g')),"
+							  "   regexp_replace(lower($4), '[^a-z0-9]', '', 'g')),"
 							  " CASE WHEN r.nascar_race_id IS NULL OR $5 IS NULL THEN NULL"
-							  "  ELSE r.nascar_race_id = $5 END, r.race_name"
+							  "  ELSE r.nascar_race_id = $5 END, r.race_name,"
+							  " r.race_name IS NULL OR $6 IS NULL"
+							  "  OR regexp_replace(lower(r.race_name), '[^a-z0-9]', '', 'g') ="
+							  "     regexp_replace(lower($6), '[^a-z0-9]', '', 'g')"
 							  " FROM racing.nascar_race r JOIN racing.track t USING (track_id)"
 							  " WHERE r.series = $1 AND r.season = $2 AND r.race_num = $3",
-							  6, types, values, nulls, true, 1) != SPI_OK_SELECT)
+							  6, types, values, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "racing: could not read a stored race");
 	if (SPI_processed == 0)
 		return NULL;
@@ -1246,11 +1250,30 @@ nascar_race_clash(LoadRow *r)
 	stored_id = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 	same_track = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 											SPI_tuptable->tupdesc, 3, &isnull));
+	same_name = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 6, &isnull));
 	same_id = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 										 SPI_tuptable->tupdesc, 4, &isnull));
-	/* the same NASCAR race id is the same race, however the track is spelt */
-	if (isnull ? same_track : same_id)
+
+	/*
+	 * The same NASCAR race id is the same race, however the track is spelt.
+	 * Without ids on both sides the track must match; when only one side
+	 * has an id (a feed and nascaR.data), the race name too; the names of
+	 * one source may be corrected by a reload of it.
+	 */
+	if (!isnull)
+		return same_id ? NULL : clash_message(r, stored_track, stored_name, stored_id);
+	if (same_track &&
+		(same_name || (stored_id == NULL && r->nulls[N_NASCAR_RACE_ID])))
 		return NULL;
+	return clash_message(r, stored_track, stored_name, stored_id);
+}
+
+/* the reason of nascar_race_clash */
+static char *
+clash_message(LoadRow *r, const char *stored_track, const char *stored_name,
+			  const char *stored_id)
+{
 	return psprintf("race %d of the %s %d season is stored as %s%s%s at %s%s%s; this file has %s%s%s at %s%s under that number "
 					"(nascaR.data numbers a season's points races from 1, NASCAR feeds in the order loaded: "
 					"load a season's nascaR.data file before its feeds, or name the race and track as stored)",
@@ -1700,7 +1723,8 @@ load_flush(LoadBatch *batch)
 			{
 				foreach(lc2, pr->rows)
 					quarantine_added_row(batch, lfirst(lc2), "race_conflict", "Track", clash);
-				batch->races_consistent--;
+				if (batch->races_consistent > 0)
+					batch->races_consistent--;
 				continue;
 			}
 		}
@@ -2149,6 +2173,8 @@ load_batch_finish(LoadBatch *batch)
 						   (long long) batch->rows_read),
 				 racing_quality_strict ?
 				 errhint("Nothing was stored.  Load the file with racing.quality_strict off to keep the good rows and see the bad ones in racing.quarantine, or fix the file.") :
+				 batch->rows_quarantined == 0 ?
+				 errhint("No row was quarantined: the file leaves many fields empty (completeness in racing.batch_quality).") :
 				 errhint("Fix the rows listed in racing.quarantine for batch %lld and load the file again; it stores only what is new.",
 						 (long long) batch->batch_id)));
 }

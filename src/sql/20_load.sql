@@ -117,6 +117,17 @@ BEGIN
 	IF FOUND THEN
 		RETURN id;
 	END IF;
+	-- the same name in other case or punctuation ("Circuit of The
+	-- Americas", "Circuit of the Americas") is the same track
+	SELECT a.track_id INTO id FROM racing.track_alias a
+	WHERE regexp_replace(lower(a.alias), '[^a-z0-9]', '', 'g') =
+		  regexp_replace(lower(_track_id.alias), '[^a-z0-9]', '', 'g')
+	ORDER BY a.track_id LIMIT 1;
+	IF FOUND THEN
+		INSERT INTO racing.track_alias (alias, track_id) VALUES (alias, id)
+		ON CONFLICT DO NOTHING;
+		RETURN id;
+	END IF;
 	INSERT INTO racing.track (name, length_miles, surface)
 	VALUES (alias, length_miles, surface)
 	ON CONFLICT (name) DO NOTHING;
@@ -468,7 +479,7 @@ COMMENT ON FUNCTION racing._horse_id(text, text, text, text, text, bigint) IS
 COMMENT ON FUNCTION racing._person_id(text, text, bigint) IS
 'Internal: the id of a jockey, trainer, driver or team (kind) by name, added when new; the external id is kept when given.';
 COMMENT ON FUNCTION racing._track_id(text, double precision, text) IS
-'Internal: the track id of a track name as written (through racing.track_alias), adding the track when new.';
+'Internal: the track id of a track name as written (through racing.track_alias, or a known name in other case or punctuation, which becomes an alias), adding the track when new.';
 COMMENT ON FUNCTION racing._upsert_race(int, date, time, text, text, text, text, text, text, text, text, text, int, real, int, text, text, text, int, text, bigint, bigint) IS
 'Internal: insert or complete a horse race by its natural key; a result never turns back into a declaration.';
 COMMENT ON FUNCTION racing._upsert_nascar_race(int, text, text, int, int, text, real, text, date, text, bigint, bigint) IS
