@@ -362,6 +362,12 @@ run_plan(SPIPlanPtr *planp, const char *sql, int nargs, Oid *types,
 
 /* ----------------------------------------------------------------
  * Fetching races and entries
+ *
+ * OFFSET 0 keeps each LATERAL subquery from being pulled up into the
+ * join: the race ids of the statement stay the outer side and each race
+ * is read through the race-id index.  Pulled up, the planner may put the
+ * entry table outside (a whole-index scan when its statistics say it is
+ * empty) and test every race id against every entry.
  * ----------------------------------------------------------------
  */
 
@@ -375,7 +381,8 @@ static const char *horse_fetch_sql =
 "  e.draw, e.age, e.sex, e.lbs, e.headgear, e.official_rating, e.non_runner,"
 "  e.has_result, e.position, e.finished, e.ovr_btn, e.rpr"
 " FROM unnest($1::int8[]) AS k(race_id)"
-" CROSS JOIN LATERAL (SELECT * FROM racing.runner r WHERE r.race_id = k.race_id) e"
+" CROSS JOIN LATERAL (SELECT * FROM racing.runner r WHERE r.race_id = k.race_id"
+"   OFFSET 0) e"
 " JOIN racing.race x ON x.race_id = e.race_id"
 " JOIN racing.horse h ON h.horse_id = e.horse_id"
 " ORDER BY e.race_id, e.runner_id";
@@ -386,7 +393,8 @@ static const char *nascar_fetch_sql =
 "  e.has_result, e.finish, e.laps, e.laps_led, e.status_category, e.stage1,"
 "  e.stage2, e.rating, e.points"
 " FROM unnest($1::int8[]) AS k(race_id)"
-" CROSS JOIN LATERAL (SELECT * FROM racing.nascar_entry n WHERE n.race_id = k.race_id) e"
+" CROSS JOIN LATERAL (SELECT * FROM racing.nascar_entry n WHERE n.race_id = k.race_id"
+"   OFFSET 0) e"
 " JOIN racing.nascar_race x ON x.race_id = e.race_id"
 " ORDER BY x.series, e.race_id, e.entry_id";
 
@@ -1874,10 +1882,11 @@ process_timeline(FBatch *b, int r0, int r1, int tl, Datum all_race_ids,
 		run_plan(&stale_plan,
 				 "UPDATE racing.entry_features f SET stale = true"
 				 " WHERE f.sport = $1 AND NOT f.stale AND f.race_id <> ALL($6)"
-				 " AND f.entry_id IN (SELECT m.entry_id"
+				 " AND f.entry_id = ANY (ARRAY(SELECT m.entry_id"
 				 "  FROM unnest($3, $4, $5) q(kind, key, min_slot)"
-				 "  JOIN racing.feature_member m ON m.tl = $2 AND m.kind = q.kind"
-				 "   AND m.key = q.key AND m.slot > q.min_slot)",
+				 "  CROSS JOIN LATERAL (SELECT m.entry_id FROM racing.feature_member m"
+				 "   WHERE m.tl = $2 AND m.kind = q.kind AND m.key = q.key"
+				 "   AND m.slot > q.min_slot OFFSET 0) m))",
 				 6, types, values, false);
 	}
 
