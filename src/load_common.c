@@ -43,6 +43,7 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
+#include "utils/fmgrprotos.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -50,6 +51,9 @@
 
 #include "load.h"
 #include "racing.h"
+
+/* first key of the advisory lock that orders loads ("racg") */
+#define RACING_LOAD_LOCK_KEY	0x72616367
 
 /* rows written per INSERT statement (whole races, so a little more) */
 #define LOAD_FLUSH_ROWS 2000
@@ -252,6 +256,16 @@ load_batch_begin(LoadSport sport, const char *format, const char *source)
 	HASHCTL		ctl;
 	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
 	Datum		values[3];
+
+	/*
+	 * Loads of one sport run one at a time: a load waits here until a load
+	 * of the same sport in another transaction commits or aborts.  Two
+	 * loads of overlapping files would otherwise insert the same new
+	 * names, races and entries in different orders and could deadlock.
+	 */
+	DirectFunctionCall2(pg_advisory_xact_lock_int4,
+						Int32GetDatum(RACING_LOAD_LOCK_KEY),
+						Int32GetDatum((int32) sport));
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "racing load batch",
 								ALLOCSET_DEFAULT_SIZES);
