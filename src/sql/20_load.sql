@@ -414,12 +414,13 @@ REVOKE EXECUTE ON FUNCTION racing.load_nascar_data(bytea, text, text) FROM PUBLI
 
 CREATE TABLE racing.inbox (
 	owner		name NOT NULL DEFAULT session_user,
+	pid			int NOT NULL DEFAULT pg_backend_pid(),
 	line_no		bigserial,
 	line		text,
 	PRIMARY KEY (owner, line_no)
 );
 COMMENT ON TABLE racing.inbox IS
-'Lines of a file sent with psql \copy, waiting for racing.load_inbox(); a trigger stamps each line with the session user, and only racing.load_inbox() reads and removes them.';
+'Lines of a file sent with psql \copy, waiting for racing.load_inbox(); a trigger stamps each line with the session user and backend, and only racing.load_inbox() in the same session reads and removes them.';
 GRANT INSERT (line) ON racing.inbox TO PUBLIC;
 GRANT USAGE ON SEQUENCE racing.inbox_line_no_seq TO PUBLIC;
 
@@ -428,11 +429,12 @@ RETURNS trigger LANGUAGE plpgsql AS
 $$
 BEGIN
 	NEW.owner := session_user;
+	NEW.pid := pg_backend_pid();
 	RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION racing._inbox_owner() IS
-'Trigger: stamps a racing.inbox line with the session user, so nobody fills another role''s inbox.';
+'Trigger: stamps a racing.inbox line with the session user and backend, so nobody fills another role''s inbox and two sessions of one role do not mix their files.';
 CREATE TRIGGER inbox_owner BEFORE INSERT ON racing.inbox
 	FOR EACH ROW EXECUTE FUNCTION racing._inbox_owner();
 
@@ -445,30 +447,40 @@ DECLARE
 	data bytea;
 	report racing.load_report;
 BEGIN
+	IF format IS NULL OR source IS NULL OR series IS NULL THEN
+		RAISE EXCEPTION 'format, source and series must not be null'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Call racing.load_inbox(''rpscrape'') or racing.load_inbox(''nascar'', ''file.csv'', ''cup'').';
+	END IF;
+	format := lower(format);
+	IF format NOT IN ('rpscrape', 'nascar') THEN
+		RAISE EXCEPTION 'unknown format "%"', format
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use rpscrape or nascar.';
+	END IF;
+	-- lines a session of this role sent and never loaded before it ended
+	DELETE FROM racing.inbox i WHERE i.owner = session_user
+	  AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = i.pid);
 	SELECT convert_to(string_agg(coalesce(line, ''), E'\n' ORDER BY line_no) || E'\n', 'UTF8')
 	INTO data
-	FROM racing.inbox WHERE owner = session_user;
+	FROM racing.inbox WHERE owner = session_user AND pid = pg_backend_pid();
 	IF data IS NULL THEN
-		RAISE EXCEPTION 'racing.inbox holds no lines of role %', session_user
+		RAISE EXCEPTION 'racing.inbox holds no lines of this session of role %', session_user
 			USING ERRCODE = 'no_data_found',
 				  HINT = 'Send the file first: \copy racing.inbox(line) FROM ''file.csv'' WITH (FORMAT csv, DELIMITER E''\x1f'', QUOTE E''\x1e'')';
 	END IF;
 	IF format = 'rpscrape' THEN
 		report := racing.load_rpscrape_data(data, source);
-	ELSIF format = 'nascar' THEN
-		report := racing.load_nascar_data(data, source, series);
 	ELSE
-		RAISE EXCEPTION 'unknown format "%"', format
-			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Use rpscrape or nascar.';
+		report := racing.load_nascar_data(data, source, series);
 	END IF;
-	DELETE FROM racing.inbox WHERE owner = session_user;
+	DELETE FROM racing.inbox WHERE owner = session_user AND pid = pg_backend_pid();
 	RETURN report;
 END
 $$;
 REVOKE EXECUTE ON FUNCTION racing.load_inbox(text, text, text) FROM PUBLIC;
 COMMENT ON FUNCTION racing.load_inbox(text, text, text) IS
-'Load the lines the current role sent into racing.inbox with psql \copy (format rpscrape or nascar), then empty its inbox.';
+'Load the lines this session sent into racing.inbox with psql \copy (format rpscrape or nascar), then empty its part of the inbox.';
 
 -- Comments on the internal helpers ----------------------------------------
 
