@@ -35,6 +35,20 @@ SELECT * FROM pg_temp.load(
 ', 'stray-quote.csv');
 SELECT * FROM pg_temp.quarantined('stray-quote.csv');
 
+-- A stray quote that a later quote closes (line 3 to line 5): the parser
+-- would read lines 3 to 5 as one record of the wrong length; line 3 alone
+-- is quarantined and lines 4 and 5 are read again as lines of their own.
+SELECT * FROM pg_temp.load(
+'date,course,off,horse,pos,ran,comment
+2025-07-19,Ascot,2:30,Alpha (GB),1,4,led
+2025-07-19,Ascot,2:30,Be"ta (GB),2,4,chased
+2025-07-19,Ascot,2:30,Gamma (GB),3,4,kept on
+2025-07-19,Ascot,2:30,Delta (GB),4,4,"never nearer, tailed off"
+', 'runaway-quote.csv');
+SELECT * FROM pg_temp.quarantined('runaway-quote.csv');
+SELECT h.name, u.position, u.comment FROM racing.runner u JOIN racing.horse h USING (horse_id)
+JOIN racing.race r USING (race_id) WHERE r.race_date = '2025-07-19' ORDER BY u.position;
+
 -- A line holding only \. would end COPY input: it is quarantined and the
 -- lines after it are read.
 SELECT * FROM pg_temp.load(

@@ -1149,6 +1149,8 @@ read_chunk(CopyFromState cstate, CsvLoad *csv, CsvRecord *recs,
 	ResourceOwner oldowner = CurrentResourceOwner;
 	MemoryContext rowcxt = csv->chunk_cxt;
 	volatile int n = 0;
+	volatile int64 runaway = 0;
+	volatile int runaway_fields = 0;
 
 	MemoryContextReset(rowcxt);
 	BeginInternalSubTransaction(NULL);
@@ -1175,6 +1177,21 @@ read_chunk(CopyFromState cstate, CsvLoad *csv, CsvRecord *recs,
 			if (nfields == 1 && (fields[0] == NULL || fields[0][0] == '\0'))
 				continue;
 
+			/*
+			 * A record over several lines whose field count is wrong is a
+			 * quote left open (a stray quote in an unquoted field) that
+			 * swallowed the lines after it: stop before it, so that its
+			 * first line is set aside and the next lines are read again.
+			 */
+			if (*last_line > start && nfields != csv->nheader)
+			{
+				runaway = start;
+				runaway_fields = nfields;
+				*last_line = start - 1;
+				*eof = true;
+				break;
+			}
+
 			prev = MemoryContextSwitchTo(rowcxt);
 			recs[n].line_no = start;
 			recs[n].nfields = nfields;
@@ -1187,6 +1204,9 @@ read_chunk(CopyFromState cstate, CsvLoad *csv, CsvRecord *recs,
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
+		if (runaway > 0)
+			*error = psprintf("a quoted field opened on this line runs over the next lines and makes a record of %d fields, not %d (a stray quote in an unquoted field?)",
+							  runaway_fields, csv->nheader);
 	}
 	PG_CATCH();
 	{
