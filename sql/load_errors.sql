@@ -87,6 +87,7 @@ FROM racing.load_rpscrape_data(
 SELECT race_name FROM racing.race WHERE race_date = '2025-06-05';
 RESET racing.fallback_encoding;
 SELECT pg_temp.try($$SET racing.fallback_encoding = 'NOPE'$$);
+SELECT pg_temp.try($$SET racing.fallback_encoding = 'UTF8'$$);
 
 -- Rows that do not parse or are out of range, and races that contradict
 -- themselves: each quarantined with rule, column and message.

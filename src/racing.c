@@ -49,6 +49,16 @@ check_fallback_encoding(char **newval, void **extra, GucSource source)
 		GUC_check_errhint("Use an encoding such as WIN1252 or LATIN1, or an empty string to quarantine rows that are not UTF-8.");
 		return false;
 	}
+	if (pg_char_to_encoding(*newval) == PG_UTF8 ||
+		pg_char_to_encoding(*newval) == PG_SQL_ASCII)
+	{
+		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+		GUC_check_errmsg("\"%s\" cannot be a fallback encoding", *newval);
+		GUC_check_errdetail("The fallback is used for fields that are not valid UTF-8; %s cannot read them either.",
+							*newval);
+		GUC_check_errhint("Use the encoding the file was written in, such as WIN1252 or LATIN1.");
+		return false;
+	}
 	return true;
 }
 
