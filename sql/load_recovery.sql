@@ -49,6 +49,13 @@ SELECT * FROM pg_temp.quarantined('runaway-quote.csv');
 SELECT h.name, u.position, u.comment FROM racing.runner u JOIN racing.horse h USING (horse_id)
 JOIN racing.race r USING (race_id) WHERE r.race_date = '2025-07-19' ORDER BY u.position;
 
+-- Blank lines before the header are skipped like blank lines elsewhere;
+-- line numbers stay those of the file.
+SELECT * FROM pg_temp.load(
+E'\n\ndate,course,off,horse,pos,ran\n2025-07-20,Ascot,2:30,Alpha (GB),1,2\n2025-07-20,Ascot,2:30,Beta (GB),2,2,extra\n',
+'blank-first.csv');
+SELECT line_no, rule FROM pg_temp.quarantined('blank-first.csv');
+
 -- A line holding only \. would end COPY input: it is quarantined and the
 -- lines after it are read.
 SELECT * FROM pg_temp.load(

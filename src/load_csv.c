@@ -1324,8 +1324,18 @@ csv_load(FunctionCallInfo fcinfo, LoadSport sport, const char *path,
 	csv.batch = load_batch_begin(sport, sport == SPORT_HORSE ? "rpscrape" : "nascar.data",
 								 source);
 
-	/* the header */
-	if (cstate == NULL || !NextCopyFromRawFields(cstate, &fields, &nfields))
+	/* the header, after any blank lines */
+	for (;;)
+	{
+		if (cstate == NULL || !NextCopyFromRawFields(cstate, &fields, &nfields))
+		{
+			fields = NULL;
+			break;
+		}
+		if (!(nfields == 1 && (fields[0] == NULL || fields[0][0] == '\0')))
+			break;
+	}
+	if (fields == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_BAD_COPY_FILE_FORMAT),
 				 errmsg("file \"%s\" has no header line", source),

@@ -292,10 +292,14 @@ $$
 BEGIN
 	IF TG_TABLE_NAME = 'runner' THEN
 		INSERT INTO racing.runner_history (runner_id, replaced_by_batch, old_row)
-		VALUES (OLD.runner_id, NEW.batch_id, to_jsonb(OLD));
+		VALUES (OLD.runner_id,
+				CASE WHEN NEW.batch_id IS DISTINCT FROM OLD.batch_id THEN NEW.batch_id END,
+				to_jsonb(OLD));
 	ELSE
 		INSERT INTO racing.nascar_entry_history (entry_id, replaced_by_batch, old_row)
-		VALUES (OLD.entry_id, NEW.batch_id, to_jsonb(OLD));
+		VALUES (OLD.entry_id,
+				CASE WHEN NEW.batch_id IS DISTINCT FROM OLD.batch_id THEN NEW.batch_id END,
+				to_jsonb(OLD));
 	END IF;
 	RETURN NEW;
 END
