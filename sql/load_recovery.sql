@@ -155,6 +155,12 @@ SELECT rows_read, rows_stored, rows_quarantined FROM racing.load_nascar_data(con
 2024,3,Phoenix Raceway,0,Driver A,3
 ', 'UTF8'), 'car-0.csv', 'CUP');
 SELECT line_no, rule, message FROM pg_temp.quarantined('car-0.csv');
+-- and another driver in car 00 would put the car in the race twice
+SELECT rows_read, rows_stored, rows_quarantined FROM racing.load_nascar_data(convert_to(
+'Season,Race,Track,Car,Driver,Finish
+2024,3,Phoenix Raceway,00,Driver C,3
+', 'UTF8'), 'car-00-again.csv', 'cup');
+SELECT line_no, rule, message FROM pg_temp.quarantined('car-00-again.csv');
 SELECT DISTINCT series FROM racing.nascar_race;
 
 -- A name far too long to be a name (it would not fit in the index) is

@@ -935,8 +935,8 @@ horse_order_problem(LoadBatch *batch, OrderEntry *e, int n)
 }
 
 /*
- * NASCAR race: unique finishing positions, one winner at most, and no
- * driver in two cars.
+ * NASCAR race: unique finishing positions, one winner at most, no driver
+ * in two cars and no car for two drivers.
  */
 static char *
 nascar_order_problem(OrderEntry *e, int n)
@@ -956,6 +956,8 @@ nascar_order_problem(OrderEntry *e, int n)
 			if (e[i].part_id == e[j].part_id)
 				return psprintf("the same driver is entered with car %s and car %s",
 								e[i].car, e[j].car);
+			if (e[i].car && e[j].car && strcmp(e[i].car, e[j].car) == 0)
+				return psprintf("car %s is entered for two drivers", e[i].car);
 		}
 	}
 	if (winners > 1)
