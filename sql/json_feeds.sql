@@ -399,3 +399,10 @@ SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
                 "laps_led": [{"start_lap": null, "end_lap": 90}, {"start_lap": 0, "end_lap": 2}]}]}',
   'spans.json'));
 SELECT car, laps_led FROM racing.nascar_live_state WHERE car = '97';
+
+-- an entry list whose new race has only items that are quarantined
+-- stores no race
+SELECT * FROM pg_temp.counts(racing.load_nascar_feed_data(
+'{"generated": "x", "series": {"NTS": {"race_id": 9500, "track": "Martinsville Speedway",
+   "race_date": "2026-10-24", "entries": [{"driver": "No Car", "driver_id": 1}]}}}', 'nocar.json'));
+SELECT count(*) AS races_9500 FROM racing.nascar_race WHERE nascar_race_id = 9500;

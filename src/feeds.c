@@ -1662,16 +1662,17 @@ jtimestamp(cJSON *obj, const char *key, Timestamp *out, bool *isnull,
 /*
  * The race of a pre-race source (a schedule feed, an entry list): the
  * race stored under its NASCAR race id, or a new race in the season of
- * the given year with the next free race number, stored at once as
- * scheduled.  A stored race is updated only while it is scheduled (a
+ * the given year with the next free race number, stored as scheduled at
+ * once (store_new) or left to the caller to store with its first record
+ * (*race_id 0).  A stored race is updated only while it is scheduled (a
  * race under way or with results keeps its track, name and date), and
  * must be at the same track.  Sets *race_id and *finished (the race is
  * under way or has results); returns false with err set when the source
  * contradicts what is stored.
  */
 static bool
-prerace_race(LoadBatch *batch, FeedRace *fr, int year, int64 *race_id,
-			 bool *finished, FeedError *err)
+prerace_race(LoadBatch *batch, FeedRace *fr, int year, bool store_new,
+			 int64 *race_id, bool *finished, FeedError *err)
 {
 	Oid			types[2] = {TEXTOID, INT8OID};
 	Oid			stypes[4] = {TEXTOID, INT4OID, TEXTOID, INT4OID};
@@ -1745,6 +1746,11 @@ prerace_race(LoadBatch *batch, FeedRace *fr, int year, int64 *race_id,
 			return true;
 		}
 	}
+	if (SPI_processed == 0 && !store_new)
+	{
+		*race_id = 0;			/* the caller stores it when it has a record */
+		return true;
+	}
 	*race_id = upsert_race(batch, fr, "scheduled");
 	return true;
 }
@@ -1815,7 +1821,7 @@ schedule_session(LoadBatch *batch, cJSON *item, FeedError *err)
 		fr.date = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE;
 		fr.has_date = true;
 	}
-	if (!prerace_race(batch, &fr, tm.tm_year, &race_id, &finished, err))
+	if (!prerace_race(batch, &fr, tm.tm_year, true, &race_id, &finished, err))
 		return false;
 	values[0] = Int64GetDatum(race_id);
 
@@ -1933,9 +1939,8 @@ entry_list_series(const char *code)
  */
 static bool
 entry_list_race(LoadBatch *batch, cJSON *block, const char *code, FeedRace *fr,
-				bool *finished, FeedError *err)
+				int64 *race_id, bool *finished, FeedError *err)
 {
-	int64		race_id;
 	char	   *date;
 	int			y,
 				m,
@@ -1964,7 +1969,7 @@ entry_list_race(LoadBatch *batch, cJSON *block, const char *code, FeedRace *fr,
 		fr->date = date2j(y, m, d) - POSTGRES_EPOCH_JDATE;
 		fr->has_date = true;
 	}
-	return prerace_race(batch, fr, y, &race_id, finished, err);
+	return prerace_race(batch, fr, y, false, race_id, finished, err);
 }
 
 /*
@@ -2079,12 +2084,14 @@ entry_list_load(LoadBatch *batch, FeedDoc *doc)
 		FeedError	rerr = {NULL, NULL};
 		bool		race_ok;
 		bool		finished = false;
+		int64		race_id = 0;
 		int			i = 0;
 
 		if (!cJSON_IsArray(entries))
 			nascar_shape_error(doc, psprintf("$.series.\"%s\".entries", block->string),
 							   "\"entries\" is not an array");
-		race_ok = entry_list_race(batch, block, block->string, &fr, &finished, &rerr);
+		race_ok = entry_list_race(batch, block, block->string, &fr, &race_id,
+								  &finished, &rerr);
 		cJSON_ArrayForEach(item, entries)
 		{
 			MemoryContext old = MemoryContextSwitchTo(batch->group_cxt);
@@ -2104,6 +2111,9 @@ entry_list_load(LoadBatch *batch, FeedDoc *doc)
 					load_quarantine_row(batch, row, "parse", err.column, err.message);
 				else
 				{
+					/* a new race is stored with its first entry */
+					if (race_id == 0)
+						race_id = upsert_race(batch, &fr, "scheduled");
 					row->values[N_HAS_RESULT] = BoolGetDatum(false);
 					row->nulls[N_HAS_RESULT] = false;
 					count_fields(batch, row, live_counted_cols, 4);
