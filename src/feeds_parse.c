@@ -187,7 +187,8 @@ feed_parse_iso_date(const char *s, int *year, int *month, int *day)
 
 /*
  * Parse an ISO 8601 timestamp "YYYY-MM-DDTHH:MM[:SS]" as the feeds write
- * it; a fraction of a second and an offset after it are ignored.
+ * it; a fraction of a second and a Z or +HH:MM offset after it are read
+ * over (the feeds say in the key whether a time is local or UTC).
  * Returns false for the sentinel dates and for anything malformed.
  */
 bool
@@ -216,8 +217,26 @@ feed_parse_iso_timestamp(const char *s, int *year, int *month, int *day,
 		sec = (t[1] - '0') * 10 + (t[2] - '0');
 		t += 3;
 	}
-	if (t[0] != '\0' && t[0] != '.' && t[0] != 'Z' && t[0] != '+' &&
-		t[0] != '-')
+	/* a fraction, then Z or an offset +HH:MM, then the end */
+	if (t[0] == '.')
+	{
+		t++;
+		if (!isdigit((unsigned char) t[0]))
+			return false;
+		while (isdigit((unsigned char) t[0]))
+			t++;
+	}
+	if (t[0] == 'Z')
+		t++;
+	else if (t[0] == '+' || t[0] == '-')
+	{
+		if (!isdigit((unsigned char) t[1]) || !isdigit((unsigned char) t[2]) ||
+			t[3] != ':' ||
+			!isdigit((unsigned char) t[4]) || !isdigit((unsigned char) t[5]))
+			return false;
+		t += 6;
+	}
+	if (t[0] != '\0')
 		return false;
 	if (h > 23 || mi > 59 || sec > 59)
 		return false;

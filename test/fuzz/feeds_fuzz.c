@@ -3,7 +3,8 @@
  * feeds_fuzz.c
  *	  libFuzzer harness over the pure-C helpers of the JSON feed readers
  *	  (src/feeds_parse.c): driver markers, jockey claims, ISO dates and
- *	  the position of a JSON syntax error as cJSON reports it.
+ *	  timestamps, \u0000 escapes and the position of a JSON syntax error
+ *	  as cJSON reports it.
  *
  * Built by test/fuzz/run.sh with clang -fsanitize=fuzzer,address.
  *
@@ -72,6 +73,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (feed_parse_iso_date(s, &y, &m, &d))
 		check(y > 1900 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= 31);
+	{
+		int			hh,
+					mi,
+					ss;
+
+		if (feed_parse_iso_timestamp(s, &y, &m, &d, &hh, &mi, &ss))
+			check(feed_parse_iso_date(s, &y, &m, &d) &&
+				  hh >= 0 && hh <= 23 && mi >= 0 && mi <= 59 && ss >= 0 && ss <= 59);
+	}
+	{
+		long		nul = feed_find_nul_escape(s, strlen(s));
+
+		check(nul == -1 || (nul >= 0 && (size_t) nul + 5 < strlen(s) &&
+							strncmp(s + nul, "\\u0000", 6) == 0));
+	}
 
 	root = cJSON_ParseWithOpts(s, NULL, 1);
 	if (root == NULL)
