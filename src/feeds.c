@@ -895,10 +895,10 @@ resolve_race_num(FeedRace *fr)
 									" WHERE r.series = $1 AND r.season = $2"
 									" AND r.nascar_race_id IS NULL"
 									" AND EXISTS (SELECT 1 FROM racing.track_alias a"
-									"  WHERE a.track_id = r.track_id AND regexp_replace(lower(a.alias), '[^a-z0-9]', '', 'g') ="
-									"   regexp_replace(lower($3), '[^a-z0-9]', '', 'g'))"
-									" AND regexp_replace(lower(r.race_name), '[^a-z0-9]', '', 'g') ="
-									"  regexp_replace(lower($4), '[^a-z0-9]', '', 'g')"
+									"  WHERE a.track_id = r.track_id AND racing._name_key(a.alias) ="
+									"   racing._name_key($3))"
+									" AND racing._name_key(r.race_name) ="
+									"  racing._name_key($4)"
 									" LIMIT 2",
 									4, mtypes, mvalues, NULL, false, 2);
 		if (ret == SPI_OK_SELECT && SPI_processed == 1)
@@ -1718,8 +1718,8 @@ prerace_race(LoadBatch *batch, FeedRace *fr, int year, bool store_new,
 	values[3] = Int32GetDatum(fr->race_num);
 	if (SPI_execute_with_args("SELECT r.race_id, r.status, t.name,"
 							  " EXISTS (SELECT 1 FROM racing.track_alias a"
-							  "  WHERE a.track_id = r.track_id AND regexp_replace(lower(a.alias), '[^a-z0-9]', '', 'g') ="
-							  "   regexp_replace(lower($3), '[^a-z0-9]', '', 'g'))"
+							  "  WHERE a.track_id = r.track_id AND racing._name_key(a.alias) ="
+							  "   racing._name_key($3))"
 							  " FROM racing.nascar_race r JOIN racing.track t USING (track_id)"
 							  " WHERE r.series = $1 AND r.season = $2 AND r.race_num = $4",
 							  4, stypes, values, NULL, false, 1) != SPI_OK_SELECT)

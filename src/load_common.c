@@ -1248,13 +1248,13 @@ nascar_race_clash(LoadRow *r)
 		return NULL;
 	if (SPI_execute_with_args("SELECT t.name, r.nascar_race_id,"
 							  " EXISTS (SELECT 1 FROM racing.track_alias a"
-							  "  WHERE a.track_id = r.track_id AND regexp_replace(lower(a.alias), '[^a-z0-9]', '', 'g') ="
-							  "   regexp_replace(lower($4), '[^a-z0-9]', '', 'g')),"
+							  "  WHERE a.track_id = r.track_id AND racing._name_key(a.alias) ="
+							  "   racing._name_key($4)),"
 							  " CASE WHEN r.nascar_race_id IS NULL OR $5 IS NULL THEN NULL"
 							  "  ELSE r.nascar_race_id = $5 END, r.race_name,"
 							  " r.race_name IS NULL OR $6 IS NULL"
-							  "  OR regexp_replace(lower(r.race_name), '[^a-z0-9]', '', 'g') ="
-							  "     regexp_replace(lower($6), '[^a-z0-9]', '', 'g')"
+							  "  OR racing._name_key(r.race_name) ="
+							  "     racing._name_key($6)"
 							  " FROM racing.nascar_race r JOIN racing.track t USING (track_id)"
 							  " WHERE r.series = $1 AND r.season = $2 AND r.race_num = $3",
 							  6, types, values, nulls, false, 1) != SPI_OK_SELECT)

@@ -105,6 +105,13 @@ END
 $$;
 
 -- Tracks: renamed tracks keep one canonical row.
+-- a name compared without case, spaces or punctuation
+CREATE FUNCTION racing._name_key(str text)
+RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS
+$$ SELECT regexp_replace(lower(str), '[^a-z0-9]', '', 'g') $$;
+COMMENT ON FUNCTION racing._name_key(text) IS
+'Internal: a track or race name without case, spaces or punctuation, for matching names that two sources spell differently.';
+
 CREATE FUNCTION racing._track_id(alias text, length_miles double precision,
 								 surface text)
 RETURNS bigint LANGUAGE plpgsql AS
@@ -120,8 +127,7 @@ BEGIN
 	-- the same name in other case or punctuation ("Circuit of The
 	-- Americas", "Circuit of the Americas") is the same track
 	SELECT a.track_id INTO id FROM racing.track_alias a
-	WHERE regexp_replace(lower(a.alias), '[^a-z0-9]', '', 'g') =
-		  regexp_replace(lower(_track_id.alias), '[^a-z0-9]', '', 'g')
+	WHERE racing._name_key(a.alias) = racing._name_key(_track_id.alias)
 	ORDER BY a.track_id LIMIT 1;
 	IF FOUND THEN
 		INSERT INTO racing.track_alias (alias, track_id) VALUES (alias, id)
