@@ -172,6 +172,16 @@ SELECT rows_read, rows_stored, rows_quarantined FROM racing.load_rpscrape_data(c
 ', 'UTF8'), 'long-name.csv');
 SELECT line_no, rule, column_name, message FROM racing.quarantine WHERE source = 'long-name.csv';
 
+-- A raw value over 1 MB is kept in the quarantine by its first megabyte
+-- and its length (a jsonb string holds at most 256 MB).
+SELECT * FROM pg_temp.load(
+'date,course,off,horse,pos,ran
+2025-07-21,Ascot,2:30,' || repeat('Hugename', 300000) || ',1,2
+2025-07-21,Ascot,2:30,Beta (GB),2,2
+', 'huge-name.csv');
+SELECT line_no, rule, length(raw->>'horse') AS kept, right(raw->>'horse', 50) AS tail
+FROM racing.quarantine WHERE source = 'huge-name.csv';
+
 -- Arguments: NULL, an unknown series, a header naming a column twice.
 RESET client_min_messages;
 \set VERBOSITY terse

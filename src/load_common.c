@@ -55,6 +55,9 @@
 /* first key of the advisory lock that orders loads ("racg") */
 #define RACING_LOAD_LOCK_KEY	0x72616367
 
+/* longest raw value kept whole in racing.quarantine.raw */
+#define QUARANTINE_MAX_VALUE	(1024 * 1024)
+
 /* rows written per INSERT statement (whole races, so a little more) */
 #define LOAD_FLUSH_ROWS 2000
 
@@ -2026,6 +2029,17 @@ write_quarantine(LoadBatch *batch, int64 line_no, const char *json_path,
 			appendStringInfoString(&js, ": ");
 			if (v == NULL)
 				appendStringInfoString(&js, "null");
+			else if (strlen(v) > QUARANTINE_MAX_VALUE)
+			{
+				/* a jsonb string holds at most 256 MB: keep the start */
+				size_t		len = strlen(v);
+				size_t		cut = QUARANTINE_MAX_VALUE;
+
+				while (cut > 0 && ((unsigned char) v[cut] & 0xC0) == 0x80)
+					cut--;		/* not inside a UTF-8 character */
+				escape_json(&js, psprintf("%s... (%zu bytes in all; the rest is in the file)",
+										  load_escape_bytes(v, cut), len));
+			}
 			else
 				escape_json(&js, load_escape_bytes(v, strlen(v)));
 		}
