@@ -1664,7 +1664,7 @@ jtimestamp(cJSON *obj, const char *key, Timestamp *out, bool *isnull,
  * race stored under its NASCAR race id, or a new race in the season of
  * the given year with the next free race number, stored as scheduled at
  * once (store_new) or left to the caller to store with its first record
- * (*race_id 0).  A stored race is updated only while it is scheduled (a
+ * (*race_id 0).  With keep_date, a stored race keeps its date.  A stored race is updated only while it is scheduled (a
  * race under way or with results keeps its track, name and date), and
  * must be at the same track.  Sets *race_id and *finished (the race is
  * under way or has results); returns false with err set when the source
@@ -1672,7 +1672,7 @@ jtimestamp(cJSON *obj, const char *key, Timestamp *out, bool *isnull,
  */
 static bool
 prerace_race(LoadBatch *batch, FeedRace *fr, int year, bool store_new,
-			 int64 *race_id, bool *finished, FeedError *err)
+			 bool keep_date, int64 *race_id, bool *finished, FeedError *err)
 {
 	Oid			types[2] = {TEXTOID, INT8OID};
 	Oid			stypes[4] = {TEXTOID, INT4OID, TEXTOID, INT4OID};
@@ -1694,7 +1694,12 @@ prerace_race(LoadBatch *batch, FeedRace *fr, int year, bool store_new,
 				  (long long) fr->nascar_race_id, other, fr->series);
 
 	*finished = false;
-	if (!stored_race(fr))
+	if (stored_race(fr))
+	{
+		if (keep_date)
+			fr->has_date = false;
+	}
+	else
 	{
 		/* a new race: this season or the next */
 		j2date(GetCurrentTransactionStartTimestamp() / USECS_PER_DAY +
@@ -1821,7 +1826,7 @@ schedule_session(LoadBatch *batch, cJSON *item, FeedError *err)
 		fr.date = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE;
 		fr.has_date = true;
 	}
-	if (!prerace_race(batch, &fr, tm.tm_year, true, &race_id, &finished, err))
+	if (!prerace_race(batch, &fr, tm.tm_year, true, false, &race_id, &finished, err))
 		return false;
 	values[0] = Int64GetDatum(race_id);
 
@@ -1964,12 +1969,9 @@ entry_list_race(LoadBatch *batch, cJSON *block, const char *code, FeedRace *fr,
 	if (date == NULL || !feed_parse_iso_date(date, &y, &m, &d))
 		FEED_FAIL("race_date", "series \"%s\" has no \"race_date\" YYYY-MM-DD; it gives the season", code);
 	/* a stored race keeps its own date; a new one is dated by the list */
-	if (!stored_race(fr))
-	{
-		fr->date = date2j(y, m, d) - POSTGRES_EPOCH_JDATE;
-		fr->has_date = true;
-	}
-	return prerace_race(batch, fr, y, false, race_id, finished, err);
+	fr->date = date2j(y, m, d) - POSTGRES_EPOCH_JDATE;
+	fr->has_date = true;
+	return prerace_race(batch, fr, y, false, true, race_id, finished, err);
 }
 
 /*
